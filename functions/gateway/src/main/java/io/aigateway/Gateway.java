@@ -1,0 +1,213 @@
+package io.aigateway;
+
+import io.aigateway.admin.AdminApi;
+import io.aigateway.config.GatewayConfig;
+import io.aigateway.core.ChunkSink;
+import io.aigateway.core.ErrorCode;
+import io.aigateway.core.Errors;
+import io.aigateway.core.Exchange;
+import io.aigateway.core.GatewayException;
+import io.aigateway.core.GatewayRequest;
+import io.aigateway.core.GatewayResponse;
+import io.aigateway.core.Headers;
+import io.aigateway.core.Interceptor;
+import io.aigateway.core.InterceptorChain;
+import io.aigateway.core.RequestOptions;
+import io.aigateway.core.ResponseBody;
+import io.aigateway.log.LogIds;
+import io.aigateway.log.RequestRecorder;
+import io.aigateway.provider.RequestBodyInfo;
+import io.aigateway.provider.RouteParser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The transport-neutral gateway: {@code GatewayRequest -> GatewayResponse}. Routing happens here; a proxied request
+ * then runs through the pipeline steps in the order given to the constructor (see {@link GatewayApp}):
+ * <pre>
+ *   parse route -> [steps: ... -> upstream] -> record (log + metrics, exactly once, whatever happened)
+ * </pre>
+ */
+public final class Gateway {
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+
+    private final GatewayConfig config;
+    private final RouteParser routes;
+    private final List<Interceptor> steps;
+    private final RequestRecorder recorder;
+    private final AdminApi admin;
+    private final LogIds ids;
+
+    public Gateway(GatewayConfig config, RouteParser routes, List<Interceptor> steps, RequestRecorder recorder,
+                   AdminApi admin, LogIds ids) {
+        this.config = config;
+        this.routes = routes;
+        this.steps = List.copyOf(steps);
+        this.recorder = recorder;
+        this.admin = admin;
+        this.ids = ids;
+    }
+
+    public long maxRequestBytes() {
+        return config.maxRequestBytes();
+    }
+
+    public GatewayResponse handle(GatewayRequest request) {
+        String path = request.rawPath();
+        try {
+            if (path.startsWith("/v1/")) {
+                return proxy(request);
+            }
+            if ("/healthz".equals(path)) {
+                return GatewayResponse.of(200, Headers.builder().add("content-type", "application/json").build(),
+                        new ResponseBody.Bytes(HEALTHY));
+            }
+            if (path.startsWith("/api/")) {
+                return admin.handle(request);
+            }
+            throw new GatewayException(ErrorCode.ROUTE_NOT_FOUND,
+                    "No route here. Proxy paths look like /v1/{account_id}/{gateway_id}/{provider}/...");
+        } catch (GatewayException e) {
+            return Errors.response(e);
+        } catch (RuntimeException e) {
+            LOG.error("unexpected failure on {} {}: {}", request.method(), safePath(path), e.toString());
+            return Errors.response(ErrorCode.INTERNAL, "The gateway failed unexpectedly; the failure was logged.");
+        }
+    }
+
+    /** A request refused before the pipeline (oversize body, bad framing) still counts once. */
+    public GatewayResponse reject(GatewayRequest request, GatewayException error) {
+        if (!request.rawPath().startsWith("/v1/")) {
+            return Errors.response(error);
+        }
+        Exchange ex = new Exchange(request, ids.next(request.receivedAtMillis()));
+        try {
+            RouteParser.GatewayPath gp = routes.splitGatewayPath(request.rawPath());
+            ex.account = gp.account();
+            ex.gatewayId = gp.gatewayId();
+            ex.providerSlug = gp.providerSlug();
+        } catch (GatewayException ignored) {
+            // the path is bad too; the size error is the one reported
+        }
+        return failed(ex, error);
+    }
+
+    private GatewayResponse proxy(GatewayRequest request) {
+        Exchange ex = new Exchange(request, ids.next(request.receivedAtMillis()));
+        ex.logRetentionDays = config.logRetentionDays();
+        try {
+            RouteParser.GatewayPath gp = routes.splitGatewayPath(request.rawPath());
+            ex.account = gp.account();
+            ex.gatewayId = gp.gatewayId();
+            ex.options = RequestOptions.parse(request.headers());
+            ex.collectLog = ex.options.collectLog().orElse(true);
+            if (gp.providerSlug() == null) {
+                throw new GatewayException(ErrorCode.ROUTE_NOT_FOUND, "Add a provider to the path: /v1/"
+                        + gp.account() + "/" + gp.gatewayId() + "/{provider}/... (for example /openai/chat/completions).");
+            }
+            ex.providerSlug = gp.providerSlug();
+            ex.route = routes.parse(gp, request.rawQuery());
+            if (request.body().length > config.maxRequestBytes()) {
+                throw tooLarge(config.maxRequestBytes());
+            }
+            RequestBodyInfo body = RequestBodyInfo.inspect(request.body());
+            ex.model = body.model() != null ? body.model() : ex.route.provider().modelFromPath(ex.route.restPath()).orElse(null);
+            ex.streamRequested = body.stream() || isStreamingPath(ex.route.restPath());
+            GatewayResponse response = new InterceptorChain(steps, ex).proceed();
+            return recorded(ex, response);
+        } catch (GatewayException e) {
+            return failed(ex, e);
+        } catch (RuntimeException e) {
+            LOG.error("unexpected failure on {} {}: {}", request.method(), safePath(request.rawPath()), e.toString());
+            return failed(ex, new GatewayException(ErrorCode.INTERNAL,
+                    "The gateway failed unexpectedly; the failure was logged."));
+        }
+    }
+
+    public static GatewayException tooLarge(long limit) {
+        return new GatewayException(ErrorCode.BODY_TOO_LARGE,
+                "The request body is larger than " + limit + " bytes (GATEWAY_MAX_REQUEST_BYTES).");
+    }
+
+    private GatewayResponse failed(Exchange ex, GatewayException e) {
+        ex.error = e.code();
+        ex.status = e.code().status();
+        return recorded(ex, Errors.response(e));
+    }
+
+    /** Adds the gateway's response headers and ties the request's record to the end of the body. */
+    private GatewayResponse recorded(Exchange ex, GatewayResponse response) {
+        if (ex.status == 0) {
+            ex.status = response.status();
+        }
+        Headers.Builder headers = response.headers().toBuilder();
+        if (ex.collectLog && ex.gatewayId != null) {
+            headers.set("cf-aig-log-id", ex.logId());
+        }
+        if (ex.options != null && ex.options.eventId() != null) {
+            headers.set("cf-aig-event-id", ex.options.eventId());
+        }
+        GatewayResponse out = response.withHeaders(headers.build());
+        if (out.body() instanceof ResponseBody.Stream stream) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            return out.withBody(new RecordingStream(stream, ex, done), done);
+        }
+        ex.markFirstByte();
+        return out.withBody(out.body(), recorder.record(ex));
+    }
+
+    /** Records the request when its streamed body ends, however it ends. */
+    private final class RecordingStream implements ResponseBody.Stream {
+        private final ResponseBody.Stream body;
+        private final Exchange ex;
+        private final CompletableFuture<Void> done;
+
+        RecordingStream(ResponseBody.Stream body, Exchange ex, CompletableFuture<Void> done) {
+            this.body = body;
+            this.ex = ex;
+            this.done = done;
+        }
+
+        @Override
+        public long length() {
+            return body.length();
+        }
+
+        @Override
+        public void writeTo(ChunkSink sink) throws IOException {
+            try {
+                body.writeTo(sink);
+            } finally {
+                complete();
+            }
+        }
+
+        @Override
+        public void abort() {
+            try {
+                body.abort();
+            } finally {
+                complete();
+            }
+        }
+
+        private void complete() {
+            recorder.record(ex).whenComplete((v, e) -> done.complete(null));
+        }
+    }
+
+    private static boolean isStreamingPath(String rest) {
+        return rest.contains(":streamGenerateContent") || rest.endsWith("/invoke-with-response-stream")
+                || rest.endsWith("/converse-stream");
+    }
+
+    private static String safePath(String path) {
+        return path.length() > 120 ? path.substring(0, 120) : path;
+    }
+}

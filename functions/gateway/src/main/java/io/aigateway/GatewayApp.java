@@ -1,0 +1,103 @@
+package io.aigateway;
+
+import io.aigateway.admin.AdminApi;
+import io.aigateway.admin.AdminAuth;
+import io.aigateway.config.GatewayConfig;
+import io.aigateway.core.Interceptor;
+import io.aigateway.log.LogIds;
+import io.aigateway.log.LogStore;
+import io.aigateway.log.RequestRecorder;
+import io.aigateway.metrics.RequestMetrics;
+import io.aigateway.provider.ProviderRegistry;
+import io.aigateway.provider.RouteParser;
+import io.aigateway.store.AwsClients;
+import io.aigateway.upstream.UpstreamClient;
+import io.aigateway.upstream.UpstreamStep;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/** Composition root: builds every component once per process (and once before a SnapStart snapshot). */
+public final class GatewayApp implements AutoCloseable {
+    private final Gateway gateway;
+    private final UpstreamClient upstream;
+    private final ExecutorService background;
+    private final List<AutoCloseable> owned;
+
+    private GatewayApp(Gateway gateway, UpstreamClient upstream, ExecutorService background, List<AutoCloseable> owned) {
+        this.gateway = gateway;
+        this.upstream = upstream;
+        this.background = background;
+        this.owned = owned;
+    }
+
+    /** For Lambda and the streaming server: AWS clients from the environment. */
+    public static GatewayApp create(GatewayConfig config) {
+        SdkHttpClient http = AwsClients.httpClient();
+        DynamoDbClient dynamo = AwsClients.dynamo(http);
+        return build(config, dynamo, RequestMetrics.stdout(config.emitMetrics()), List.of(dynamo, http), http);
+    }
+
+    /** For the local runtime and tests: a DynamoDB client the caller owns. */
+    public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo) {
+        return create(config, dynamo, RequestMetrics.stdout(config.emitMetrics()));
+    }
+
+    public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics) {
+        return build(config, dynamo, metrics, List.of(), null);
+    }
+
+    private static GatewayApp build(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics,
+                                    List<AutoCloseable> owned, SdkHttpClient http) {
+        ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
+        UpstreamClient upstream = new UpstreamClient(config.connectTimeout(), config.streamIdleTimeout());
+        LogStore logs = new LogStore(dynamo, config.tableName(), background);
+        RequestRecorder recorder = new RequestRecorder(logs, metrics, background, config.logBodyBytes());
+        RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
+        List<Interceptor> steps = List.of(
+                new UpstreamStep(upstream, config.requestTimeout(), config.logBodyBytes()));
+        AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs);
+        Gateway gateway = new Gateway(config, routes, steps, recorder, admin, new LogIds());
+        return new GatewayApp(gateway, upstream, background, owned);
+    }
+
+    private static Supplier<Optional<String>> adminToken(GatewayConfig config, SdkHttpClient http) {
+        if (config.adminToken().isPresent() || config.adminTokenSecretArn().isEmpty()) {
+            return config::adminToken;
+        }
+        String arn = config.adminTokenSecretArn().get();
+        return () -> {
+            try (SecretsManagerClient secrets = AwsClients.secrets(http != null ? http : AwsClients.httpClient())) {
+                return Optional.ofNullable(secrets.getSecretValue(b -> b.secretId(arn)).secretString());
+            }
+        };
+    }
+
+    public Gateway gateway() {
+        return gateway;
+    }
+
+    /** Before a SnapStart snapshot and after restore: connections made earlier are stale. */
+    public void dropIdleConnections() {
+        upstream.dropIdleConnections();
+    }
+
+    @Override
+    public void close() {
+        upstream.close();
+        background.shutdown();
+        for (AutoCloseable c : owned) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing on the way out
+            }
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.aigateway.admin;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aigateway.core.ErrorCode;
+import io.aigateway.core.GatewayException;
+import io.aigateway.core.GatewayRequest;
+import io.aigateway.core.GatewayResponse;
+import io.aigateway.core.Headers;
+import io.aigateway.core.Json;
+import io.aigateway.core.QueryString;
+import io.aigateway.core.ResponseBody;
+import io.aigateway.log.LogIds;
+import io.aigateway.log.LogJson;
+import io.aigateway.log.LogQuery;
+import io.aigateway.log.LogStore;
+import io.aigateway.log.RequestLog;
+import io.aigateway.provider.RouteParser;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * The admin API under {@code /api/v1}: Cloudflare's response envelope
+ * ({@code {"success": true, "result": ..., "result_info": ...}}), bearer-token auth, keyed reads only.
+ */
+public final class AdminApi {
+    private static final String PREFIX = "/api/v1/gateways/";
+    private static final int DEFAULT_LIMIT = 20;
+    private static final int MAX_LIMIT = 100;
+
+    private final AdminAuth auth;
+    private final LogStore logs;
+
+    public AdminApi(AdminAuth auth, LogStore logs) {
+        this.auth = auth;
+        this.logs = logs;
+    }
+
+    public GatewayResponse handle(GatewayRequest request) {
+        if (!request.rawPath().startsWith(PREFIX)) {
+            throw notFound();
+        }
+        auth.check(request.headers());
+        String[] parts = request.rawPath().substring(PREFIX.length()).split("/", -1);
+        // {gateway}/logs[/{id}]
+        if (parts.length < 2 || !"logs".equals(parts[1]) || parts.length > 3) {
+            throw notFound();
+        }
+        String gateway = parts[0];
+        if (!RouteParser.ID.matcher(gateway).matches()) {
+            throw new GatewayException(ErrorCode.BAD_PATH, "Invalid gateway id in the admin path.");
+        }
+        if (!"GET".equals(request.method())) {
+            throw new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, "Use GET on " + request.rawPath() + ".");
+        }
+        return parts.length == 3 && !parts[2].isEmpty()
+                ? getLog(gateway, parts[2])
+                : listLogs(gateway, QueryString.parse(request.rawQuery()));
+    }
+
+    private GatewayResponse getLog(String gateway, String id) {
+        RequestLog log = logs.get(gateway, id).orElseThrow(() -> new GatewayException(ErrorCode.LOG_NOT_FOUND,
+                "No log with that id in gateway '" + gateway + "' (logs expire after their retention period)."));
+        ObjectNode root = envelope();
+        root.set("result", LogJson.toJson(log));
+        return ok(root);
+    }
+
+    private GatewayResponse listLogs(String gateway, Map<String, String> params) {
+        int limit = intParam(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        String cursor = params.get("cursor");
+        String beforeId = null;
+        if (cursor != null && !cursor.isEmpty()) {
+            try {
+                beforeId = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
+            } catch (IllegalArgumentException e) {
+                beforeId = null;
+            }
+            if (!LogIds.isValid(beforeId)) {
+                throw bad("cursor is not one this API returned; pass result_info.cursor unchanged.");
+            }
+        }
+        String status = params.getOrDefault("status_code", params.get("status"));
+        LogQuery query = new LogQuery(gateway, limit, beforeId,
+                timeParam(params, "from", 0),
+                timeParam(params, "to", System.currentTimeMillis() + 60_000),
+                blankToNull(params.get("provider")),
+                blankToNull(params.get("model")),
+                status == null ? null : intParam(Map.of("status_code", status), "status_code", 0, 100, 599),
+                boolParam(params, "success"));
+        LogStore.Page page = logs.list(query);
+        ObjectNode root = envelope();
+        ArrayNode result = root.putArray("result");
+        page.logs().forEach(log -> result.add(LogJson.toJson(log)));
+        ObjectNode info = root.putObject("result_info");
+        info.put("count", page.logs().size());
+        if (page.nextCursor() != null) {
+            info.put("cursor", Base64.getUrlEncoder().withoutPadding()
+                    .encodeToString(page.nextCursor().getBytes(StandardCharsets.US_ASCII)));
+        }
+        return ok(root);
+    }
+
+    private static ObjectNode envelope() {
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("success", true);
+        return root;
+    }
+
+    private static GatewayResponse ok(ObjectNode root) {
+        return GatewayResponse.of(200, Headers.builder().add("content-type", "application/json").build(),
+                new ResponseBody.Bytes(root.toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static int intParam(Map<String, String> params, String name, int fallback, int min, int max) {
+        String raw = params.get(name);
+        if (raw == null || raw.isEmpty()) {
+            return fallback;
+        }
+        try {
+            int v = Integer.parseInt(raw);
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw bad(name + " must be a whole number from " + min + " to " + max + ".");
+    }
+
+    private static Boolean boolParam(Map<String, String> params, String name) {
+        String raw = params.get(name);
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        return switch (raw) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw bad(name + " must be true or false.");
+        };
+    }
+
+    /** ISO-8601 instants (2026-11-22T10:00:00Z) or epoch milliseconds. */
+    private static long timeParam(Map<String, String> params, String name, long fallback) {
+        String raw = params.get(name);
+        if (raw == null || raw.isEmpty()) {
+            return fallback;
+        }
+        try {
+            return raw.chars().allMatch(Character::isDigit) ? Long.parseLong(raw) : Instant.parse(raw).toEpochMilli();
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw bad(name + " must be an ISO-8601 time such as 2026-11-22T10:00:00Z, or epoch milliseconds.");
+        }
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    private static GatewayException bad(String message) {
+        return new GatewayException(ErrorCode.BAD_REQUEST, message);
+    }
+
+    private static GatewayException notFound() {
+        return new GatewayException(ErrorCode.ROUTE_NOT_FOUND,
+                "No admin route here. Try GET /api/v1/gateways/{gateway_id}/logs.");
+    }
+}

@@ -1,0 +1,96 @@
+package io.aigateway.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Process-wide settings, read once from environment variables (the same names in Lambda and locally).
+ * Every variable and its default is listed in the README's "Settings" section.
+ */
+public record GatewayConfig(
+        String tableName,
+        Map<String, URI> upstreamOverrides,
+        Optional<String> adminToken,
+        Optional<String> adminTokenSecretArn,
+        Optional<String> accountId,
+        int logRetentionDays,
+        Duration requestTimeout,
+        Duration streamIdleTimeout,
+        Duration connectTimeout,
+        long maxRequestBytes,
+        int logBodyBytes,
+        boolean emitMetrics) {
+
+    public static final String UPSTREAM_PREFIX = "GATEWAY_UPSTREAM_";
+
+    public static GatewayConfig fromEnv() {
+        return fromEnv(System.getenv());
+    }
+
+    public static GatewayConfig fromEnv(Map<String, String> env) {
+        Map<String, URI> overrides = new HashMap<>();
+        env.forEach((name, value) -> {
+            if (name.startsWith(UPSTREAM_PREFIX) && !value.isBlank()) {
+                String slug = name.substring(UPSTREAM_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '-');
+                overrides.put(slug, parseBaseUrl(name, value.trim()));
+            }
+        });
+        return new GatewayConfig(
+                env.getOrDefault("GATEWAY_TABLE", "ai-gateway"),
+                Map.copyOf(overrides),
+                nonBlank(env.get("GATEWAY_ADMIN_TOKEN")),
+                nonBlank(env.get("GATEWAY_ADMIN_TOKEN_SECRET_ARN")),
+                nonBlank(env.get("GATEWAY_ACCOUNT_ID")),
+                intVar(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30, 1, 3650),
+                Duration.ofMillis(intVar(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000, 1, 900_000)),
+                Duration.ofMillis(intVar(env, "GATEWAY_STREAM_IDLE_TIMEOUT_MS", 300_000, 1_000, 900_000)),
+                Duration.ofMillis(intVar(env, "GATEWAY_CONNECT_TIMEOUT_MS", 10_000, 100, 60_000)),
+                intVar(env, "GATEWAY_MAX_REQUEST_BYTES", 25 * 1024 * 1024, 1024, Integer.MAX_VALUE),
+                intVar(env, "GATEWAY_LOG_BODY_BYTES", 4096, 0, 64 * 1024),
+                !"off".equalsIgnoreCase(env.getOrDefault("GATEWAY_METRICS", "emf")));
+    }
+
+    /** A copy with other upstream overrides (tests point providers at loopback servers). */
+    public GatewayConfig withUpstreamOverrides(Map<String, URI> overrides) {
+        return new GatewayConfig(tableName, Map.copyOf(overrides), adminToken, adminTokenSecretArn, accountId,
+                logRetentionDays, requestTimeout, streamIdleTimeout, connectTimeout, maxRequestBytes, logBodyBytes,
+                emitMetrics);
+    }
+
+    private static URI parseBaseUrl(String name, String value) {
+        URI uri;
+        try {
+            uri = URI.create(value.endsWith("/") ? value.substring(0, value.length() - 1) : value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + " must be an absolute http(s) URL, got: " + value);
+        }
+        if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+            throw new IllegalArgumentException(name + " must be an absolute http(s) URL, got: " + value);
+        }
+        return uri;
+    }
+
+    private static Optional<String> nonBlank(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+    }
+
+    private static int intVar(Map<String, String> env, String name, int fallback, int min, int max) {
+        String raw = env.get(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            int value = Integer.parseInt(raw.trim());
+            if (value < min || value > max) {
+                throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", got " + raw);
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, got " + raw);
+        }
+    }
+}

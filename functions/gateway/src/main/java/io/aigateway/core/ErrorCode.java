@@ -1,0 +1,41 @@
+package io.aigateway.core;
+
+/**
+ * Stable machine-readable error codes of the public contract (DESIGN.md section 4). Never renumber one;
+ * 2016/2017 and 2029/2030 stay free for guardrails and DLP, as on Cloudflare.
+ */
+public enum ErrorCode {
+    ROUTE_NOT_FOUND(2001, 404),
+    BAD_PATH(2002, 400),
+    UNKNOWN_PROVIDER(2003, 400),
+    PATH_TRAVERSAL(2004, 400),
+    BAD_HEADER(2005, 400),
+    BODY_TOO_LARGE(2006, 413),
+    GATEWAY_UNAUTHORIZED(2007, 401),
+    ADMIN_UNAUTHORIZED(2008, 401),
+    RATE_LIMITED(2009, 429),
+    UPSTREAM_UNREACHABLE(2010, 502),
+    UPSTREAM_TIMEOUT(2011, 504),
+    LOG_NOT_FOUND(2012, 404),
+    GATEWAY_NOT_FOUND(2013, 404),
+    METHOD_NOT_ALLOWED(2014, 405),
+    BAD_REQUEST(2015, 400),
+    BAD_ACCOUNT(2018, 404),
+    INTERNAL(2500, 500);
+
+    private final int code;
+    private final int status;
+
+    ErrorCode(int code, int status) {
+        this.code = code;
+        this.status = status;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public int status() {
+        return status;
+    }
+}

@@ -1,0 +1,91 @@
+package io.aigateway.core;
+
+import io.aigateway.provider.ProxyRoute;
+import io.aigateway.provider.Usage;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Everything known about one proxied request while it passes through the pipeline; the request log and the metrics
+ * document are both read from here when it ends. Steps run one after another on the request's thread, and a
+ * streamed body finishes on the thread that writes it, so plain fields suffice; {@link #finish()} is the one
+ * place two threads may meet.
+ */
+public final class Exchange {
+    private final GatewayRequest request;
+    private final String logId;
+    private final AtomicBoolean finished = new AtomicBoolean();
+
+    public String account;
+    public String gatewayId;
+    public ProxyRoute route;
+    public String providerSlug;
+    public String model;
+    public boolean streamRequested;
+    public RequestOptions options;
+    public boolean collectLog = true;
+    public int logRetentionDays = 30;
+
+    public int status;
+    public ErrorCode error;
+    public String errorMessage;
+    public boolean clientGone;
+    public boolean upstreamBroken;
+    public int attempts;
+
+    public long upstreamStartNanos;
+    public long upstreamHeadersNanos;
+    public long firstByteNanos;
+    public long endNanos;
+
+    public Usage usage = new Usage();
+    public long responseBytes;
+    public byte[] responseHead = new byte[0];
+
+    public Exchange(GatewayRequest request, String logId) {
+        this.request = request;
+        this.logId = logId;
+    }
+
+    public GatewayRequest request() {
+        return request;
+    }
+
+    public String logId() {
+        return logId;
+    }
+
+    public boolean success() {
+        return error == null && !upstreamBroken && status >= 200 && status < 400;
+    }
+
+    public long durationMillis() {
+        return millisSinceReceived(endNanos);
+    }
+
+    public long millisSinceReceived(long nanos) {
+        return nanos == 0 ? -1 : Math.max(0, (nanos - request.receivedAtNanos()) / 1_000_000);
+    }
+
+    public long upstreamMillis() {
+        return upstreamStartNanos == 0 || endNanos == 0 ? -1 : (endNanos - upstreamStartNanos) / 1_000_000;
+    }
+
+    public void markFirstByte() {
+        if (firstByteNanos == 0) {
+            firstByteNanos = System.nanoTime();
+        }
+    }
+
+    /** True for the first caller only: the request's record is written exactly once. */
+    public boolean finish() {
+        if (!finished.compareAndSet(false, true)) {
+            return false;
+        }
+        endNanos = System.nanoTime();
+        if (firstByteNanos == 0) {
+            firstByteNanos = endNanos;
+        }
+        return true;
+    }
+}

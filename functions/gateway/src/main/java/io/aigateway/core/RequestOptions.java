@@ -1,0 +1,115 @@
+package io.aigateway.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The per-request {@code cf-aig-*} headers this version understands, validated once. A bad value is a 400 that
+ * names the header and what it accepts.
+ */
+public record RequestOptions(
+        Map<String, Object> metadata,
+        String eventId,
+        Optional<Boolean> collectLog,
+        Optional<Duration> requestTimeout) {
+
+    public static final int MAX_METADATA_ENTRIES = 5;
+    private static final int MAX_METADATA_VALUE = 256;
+    private static final int MAX_EVENT_ID = 128;
+
+    public static RequestOptions parse(Headers headers) {
+        return new RequestOptions(
+                metadata(headers.firstOrNull("cf-aig-metadata")),
+                eventId(headers.firstOrNull("cf-aig-event-id")),
+                bool(headers, "cf-aig-collect-log"),
+                timeout(headers.firstOrNull("cf-aig-request-timeout")));
+    }
+
+    private static Map<String, Object> metadata(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return Map.of();
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(raw);
+        } catch (Exception e) {
+            throw bad("cf-aig-metadata must be a JSON object, for example {\"team\":\"search\",\"user\":\"u-42\"}.");
+        }
+        if (node == null || !node.isObject()) {
+            throw bad("cf-aig-metadata must be a JSON object, for example {\"team\":\"search\",\"user\":\"u-42\"}.");
+        }
+        if (node.size() > MAX_METADATA_ENTRIES) {
+            throw bad("cf-aig-metadata holds at most " + MAX_METADATA_ENTRIES + " entries; it has " + node.size() + ".");
+        }
+        Map<String, Object> entries = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = node.properties().iterator();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            String key = e.getKey();
+            JsonNode v = e.getValue();
+            if (key.isEmpty() || key.length() > 64) {
+                throw bad("cf-aig-metadata keys must be 1-64 characters long.");
+            }
+            if (v.isTextual()) {
+                if (v.asText().length() > MAX_METADATA_VALUE) {
+                    throw bad("cf-aig-metadata value of '" + key + "' is longer than " + MAX_METADATA_VALUE + " characters.");
+                }
+                entries.put(key, v.asText());
+            } else if (v.isBoolean()) {
+                entries.put(key, v.asBoolean());
+            } else if (v.isNumber()) {
+                entries.put(key, v.numberValue());
+            } else {
+                throw bad("cf-aig-metadata values must be strings, numbers or booleans (flat); '" + key + "' is not.");
+            }
+        }
+        return Collections.unmodifiableMap(entries);
+    }
+
+    private static String eventId(String raw) {
+        if (raw == null) {
+            return null;
+        }
+        if (raw.isEmpty() || raw.length() > MAX_EVENT_ID || !raw.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            throw bad("cf-aig-event-id must be 1-" + MAX_EVENT_ID + " printable ASCII characters without spaces.");
+        }
+        return raw;
+    }
+
+    static Optional<Boolean> bool(Headers headers, String name) {
+        String raw = headers.firstOrNull(name);
+        if (raw == null) {
+            return Optional.empty();
+        }
+        return switch (raw.trim().toLowerCase()) {
+            case "true" -> Optional.of(true);
+            case "false" -> Optional.of(false);
+            default -> throw bad(name + " must be true or false.");
+        };
+    }
+
+    private static Optional<Duration> timeout(String raw) {
+        if (raw == null) {
+            return Optional.empty();
+        }
+        try {
+            long ms = Long.parseLong(raw.trim());
+            if (ms >= 1 && ms <= 900_000) {
+                return Optional.of(Duration.ofMillis(ms));
+            }
+        } catch (NumberFormatException ignored) {
+            // falls through to the error
+        }
+        throw bad("cf-aig-request-timeout must be milliseconds between 1 and 900000.");
+    }
+
+    private static GatewayException bad(String message) {
+        return new GatewayException(ErrorCode.BAD_HEADER, message);
+    }
+}

@@ -1,0 +1,37 @@
+package io.aigateway.lambda;
+
+import io.aigateway.GatewayApp;
+import io.aigateway.config.GatewayConfig;
+import org.crac.Context;
+import org.crac.Core;
+import org.crac.Resource;
+
+/**
+ * The one app per Lambda execution environment, built during init so that SnapStart snapshots it warm. The static
+ * holder is the single piece of static state the gateway has: the runtime builds the handler by reflection, and
+ * the CRaC hooks need the same instance.
+ */
+final class LambdaApp implements Resource {
+    private static final LambdaApp INSTANCE = new LambdaApp();
+
+    private final GatewayApp app;
+
+    private LambdaApp() {
+        this.app = GatewayApp.create(GatewayConfig.fromEnv());
+        Core.getGlobalContext().register(this);
+    }
+
+    static GatewayApp instance() {
+        return INSTANCE.app;
+    }
+
+    @Override
+    public void beforeCheckpoint(Context<? extends Resource> context) {
+        app.dropIdleConnections();
+    }
+
+    @Override
+    public void afterRestore(Context<? extends Resource> context) {
+        app.dropIdleConnections();
+    }
+}

@@ -1,0 +1,124 @@
+package io.aigateway.log;
+
+import io.aigateway.core.Exchange;
+import io.aigateway.core.GatewayRequest;
+import io.aigateway.metrics.RequestMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Ends a request: one metrics document and, unless logging is off for it, one log record, whatever happened.
+ * The log write runs on a background thread; the returned future lets the Lambda transport wait for it.
+ */
+public final class RequestRecorder {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestRecorder.class);
+
+    private final LogStore logs;
+    private final RequestMetrics metrics;
+    private final ExecutorService background;
+    private final int bodyHeadBytes;
+
+    public RequestRecorder(LogStore logs, RequestMetrics metrics, ExecutorService background, int bodyHeadBytes) {
+        this.logs = logs;
+        this.metrics = metrics;
+        this.background = background;
+        this.bodyHeadBytes = bodyHeadBytes;
+    }
+
+    public CompletableFuture<Void> record(Exchange ex) {
+        if (!ex.finish()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            metrics.emit(ex, false, false, 0);
+        } catch (RuntimeException e) {
+            LOG.warn("metrics document dropped: {}", e.getClass().getSimpleName());
+        }
+        if (!ex.collectLog || ex.gatewayId == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        RequestLog log = toLog(ex);
+        return CompletableFuture.runAsync(() -> {
+            try {
+                logs.write(log);
+            } catch (RuntimeException e) {
+                // The request already got its answer; the failure is counted, never thrown at the client.
+                LOG.warn("request log {} not written: {}", log.id(), e.getClass().getSimpleName());
+                metrics.storeError(ex.gatewayId, ex.providerSlug, RequestMetrics.modelOf(ex));
+            }
+        }, background);
+    }
+
+    RequestLog toLog(Exchange ex) {
+        GatewayRequest request = ex.request();
+        long created = request.receivedAtMillis();
+        boolean textual = isText(request.headers().firstOrNull("content-type"));
+        return new RequestLog(
+                ex.logId(),
+                created,
+                ex.gatewayId,
+                ex.providerSlug,
+                RequestMetrics.modelOf(ex),
+                request.method(),
+                request.rawPath(), // never the query: some providers take API keys there
+                ex.status,
+                ex.success(),
+                false,
+                ex.streamRequested,
+                ex.durationMillis(),
+                ex.millisSinceReceived(ex.firstByteNanos),
+                ex.upstreamMillis(),
+                ex.usage.tokensIn() >= 0 ? ex.usage.tokensIn() : null,
+                ex.usage.tokensOut() >= 0 ? ex.usage.tokensOut() : null,
+                ex.options == null ? Map.of() : ex.options.metadata(),
+                ex.options == null ? null : ex.options.eventId(),
+                truncate(request.headers().firstOrNull("user-agent"), 256),
+                request.body().length,
+                ex.responseBytes,
+                textual ? head(request.body(), request.body().length) : null,
+                head(ex.responseHead, ex.responseHead.length),
+                ex.attempts,
+                ex.error == null ? null : ex.error.code(),
+                outcome(ex),
+                created / 1000 + ex.logRetentionDays * 86_400L);
+    }
+
+    private static String outcome(Exchange ex) {
+        if (ex.clientGone) {
+            return "client_disconnected";
+        }
+        if (ex.upstreamBroken) {
+            return "upstream_disconnected";
+        }
+        return ex.error == null ? "ok" : ex.error.name().toLowerCase();
+    }
+
+    private String head(byte[] bytes, int length) {
+        if (length == 0 || bodyHeadBytes == 0) {
+            return null;
+        }
+        int n = Math.min(length, bodyHeadBytes);
+        // cut on a character boundary so the stored head is valid UTF-8
+        while (n > 0 && n < length && (bytes[n] & 0xC0) == 0x80) {
+            n--;
+        }
+        return new String(bytes, 0, n, StandardCharsets.UTF_8);
+    }
+
+    private static boolean isText(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String ct = contentType.toLowerCase();
+        return ct.contains("json") || ct.startsWith("text/") || ct.contains("x-www-form-urlencoded");
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+}

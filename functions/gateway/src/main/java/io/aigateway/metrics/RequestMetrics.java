@@ -1,0 +1,131 @@
+package io.aigateway.metrics;
+
+import io.aigateway.core.Exchange;
+import software.amazon.cloudwatchlogs.emf.logger.MetricsLogger;
+import software.amazon.cloudwatchlogs.emf.model.DimensionSet;
+import software.amazon.cloudwatchlogs.emf.model.MetricsContext;
+import software.amazon.cloudwatchlogs.emf.sinks.ConsoleSink;
+import software.amazon.cloudwatchlogs.emf.sinks.ISink;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One Embedded Metric Format document per request (aws-embedded-metrics), written to stdout where Lambda hands it
+ * to CloudWatch: no PutMetricData call on the request path. Every document carries the three dimension sets of
+ * {@link MetricName#DIMENSION_SETS}.
+ */
+public final class RequestMetrics {
+    public static final String UNKNOWN = "unknown";
+    private final EmfEnvironment environment;
+    private final boolean enabled;
+
+    public RequestMetrics(ISink sink, boolean enabled) {
+        this.environment = new EmfEnvironment(sink);
+        this.enabled = enabled;
+    }
+
+    /** Metrics to stdout (Lambda), or nowhere when disabled (GATEWAY_METRICS=off). */
+    public static RequestMetrics stdout(boolean enabled) {
+        return new RequestMetrics(new ConsoleSink(), enabled);
+    }
+
+    public void emit(Exchange ex, boolean cacheHit, boolean rateLimited, int fallbacks) {
+        if (!enabled) {
+            return;
+        }
+        MetricsLogger m = logger(ex.gatewayId, ex.providerSlug, modelOf(ex));
+        m.putMetric(MetricName.Requests.name(), 1, MetricName.Requests.unit());
+        m.putMetric(MetricName.Errors.name(), ex.success() ? 0 : 1, MetricName.Errors.unit());
+        m.putMetric(MetricName.CacheHits.name(), cacheHit ? 1 : 0, MetricName.CacheHits.unit());
+        m.putMetric(MetricName.RateLimited.name(), rateLimited ? 1 : 0, MetricName.RateLimited.unit());
+        m.putMetric(MetricName.Retries.name(), Math.max(0, ex.attempts - 1), MetricName.Retries.unit());
+        m.putMetric(MetricName.Fallbacks.name(), fallbacks, MetricName.Fallbacks.unit());
+        m.putMetric(MetricName.Latency.name(), ex.durationMillis(), MetricName.Latency.unit());
+        m.putMetric(MetricName.TimeToFirstByte.name(), ex.millisSinceReceived(ex.firstByteNanos),
+                MetricName.TimeToFirstByte.unit());
+        if (ex.upstreamStartNanos != 0) {
+            m.putMetric(MetricName.UpstreamLatency.name(), ex.upstreamMillis(), MetricName.UpstreamLatency.unit());
+        }
+        if (ex.usage.tokensIn() >= 0) {
+            m.putMetric(MetricName.TokensIn.name(), ex.usage.tokensIn(), MetricName.TokensIn.unit());
+        }
+        if (ex.usage.tokensOut() >= 0) {
+            m.putMetric(MetricName.TokensOut.name(), ex.usage.tokensOut(), MetricName.TokensOut.unit());
+        }
+        m.putMetric(MetricName.StoreErrors.name(), 0, MetricName.StoreErrors.unit());
+        m.putProperty("logId", ex.logId());
+        m.putProperty("statusCode", ex.status);
+        if (ex.options != null) {
+            ex.options.metadata().forEach((k, v) -> m.putProperty("metadata." + k, v));
+        }
+        m.flush();
+    }
+
+    /** A store call failed off the request path (a log write): counted on its own. */
+    public void storeError(String gateway, String provider, String model) {
+        if (!enabled) {
+            return;
+        }
+        MetricsLogger m = logger(gateway, provider, model);
+        m.putMetric(MetricName.StoreErrors.name(), 1, MetricName.StoreErrors.unit());
+        m.flush();
+    }
+
+    private MetricsLogger logger(String gateway, String provider, String model) {
+        MetricsLogger m = new MetricsLogger(environment);
+        m.setNamespace(MetricName.NAMESPACE);
+        String gw = dimensionValue(gateway);
+        String pr = dimensionValue(provider);
+        String mo = dimensionValue(model);
+        m.setDimensions(
+                DimensionSet.of(MetricName.GATEWAY, gw),
+                DimensionSet.of(MetricName.GATEWAY, gw, MetricName.PROVIDER, pr),
+                DimensionSet.of(MetricName.GATEWAY, gw, MetricName.PROVIDER, pr, MetricName.MODEL, mo));
+        return m;
+    }
+
+    /** CloudWatch takes 1-1024 ASCII characters; a model name comes from the client, so it is cleaned. */
+    static String dimensionValue(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return UNKNOWN;
+        }
+        StringBuilder b = new StringBuilder(Math.min(raw.length(), 128));
+        for (int i = 0; i < raw.length() && b.length() < 128; i++) {
+            char c = raw.charAt(i);
+            b.append(c > 0x20 && c < 0x7f && c != ':' ? c : '_');
+        }
+        return b.toString();
+    }
+
+    public static String modelOf(Exchange ex) {
+        if (ex.model != null) {
+            return ex.model;
+        }
+        return ex.usage.model();
+    }
+
+    /** Test and local sinks: receive each serialized document. */
+    public interface DocumentSink {
+        void accept(String emfJson);
+    }
+
+    public static ISink sinkOf(DocumentSink target) {
+        return new ISink() {
+            @Override
+            public void accept(MetricsContext context) {
+                try {
+                    for (String doc : context.serialize()) {
+                        target.accept(doc);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException("EMF serialization failed", e);
+                }
+            }
+
+            @Override
+            public CompletableFuture<Void> shutdown() {
+                return CompletableFuture.completedFuture(null);
+            }
+        };
+    }
+}

@@ -1,0 +1,41 @@
+package io.aigateway.store;
+
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveSpecification;
+
+/**
+ * The one table: string keys {@value #PK}/{@value #SK}, TTL attribute {@value #EXPIRES_AT} (epoch seconds).
+ * template.yaml declares the same table for AWS; the local runtime and the tests create it here.
+ */
+public final class TableSchema {
+    public static final String PK = "pk";
+    public static final String SK = "sk";
+    public static final String EXPIRES_AT = "expiresAt";
+
+    private TableSchema() {
+    }
+
+    public static void createIfMissing(DynamoDbClient dynamo, String table) {
+        try {
+            dynamo.createTable(b -> b.tableName(table)
+                    .billingMode(BillingMode.PAY_PER_REQUEST)
+                    .attributeDefinitions(
+                            AttributeDefinition.builder().attributeName(PK).attributeType(ScalarAttributeType.S).build(),
+                            AttributeDefinition.builder().attributeName(SK).attributeType(ScalarAttributeType.S).build())
+                    .keySchema(
+                            KeySchemaElement.builder().attributeName(PK).keyType(KeyType.HASH).build(),
+                            KeySchemaElement.builder().attributeName(SK).keyType(KeyType.RANGE).build()));
+            dynamo.waiter().waitUntilTableExists(b -> b.tableName(table));
+            dynamo.updateTimeToLive(b -> b.tableName(table).timeToLiveSpecification(
+                    TimeToLiveSpecification.builder().attributeName(EXPIRES_AT).enabled(true).build()));
+        } catch (ResourceInUseException alreadyThere) {
+            // created by an earlier run or another instance
+        }
+    }
+}

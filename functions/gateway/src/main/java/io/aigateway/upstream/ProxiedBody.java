@@ -1,0 +1,92 @@
+package io.aigateway.upstream;
+
+import io.aigateway.core.ChunkSink;
+import io.aigateway.core.Exchange;
+import io.aigateway.core.ResponseBody;
+import io.aigateway.provider.UsageTap;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
+/**
+ * A provider's response body, passed to the client chunk by chunk as it arrives (flushed after every read, so an
+ * SSE event reaches the client the moment the provider sends it) while the usage tap reads tokens on the fly and
+ * the first bytes are kept for the log. A failed client write cancels the provider call.
+ */
+final class ProxiedBody implements ResponseBody.Stream {
+    private static final int BUFFER = 8192;
+
+    private final UpstreamClient.UpstreamResponse upstream;
+    private final UsageTap tap;
+    private final Exchange exchange;
+    private final int headLimit;
+    private final long length;
+
+    ProxiedBody(UpstreamClient.UpstreamResponse upstream, UsageTap tap, Exchange exchange, int headLimit) {
+        this.upstream = upstream;
+        this.tap = tap;
+        this.exchange = exchange;
+        this.headLimit = headLimit;
+        this.length = upstream.contentLength();
+        exchange.usage = tap.usage();
+    }
+
+    @Override
+    public long length() {
+        return length;
+    }
+
+    @Override
+    public void writeTo(ChunkSink sink) throws IOException {
+        byte[] buffer = new byte[BUFFER];
+        byte[] head = new byte[headLimit];
+        int headLength = 0;
+        long total = 0;
+        try (InputStream in = upstream.body()) {
+            while (true) {
+                int n;
+                try {
+                    n = in.read(buffer);
+                } catch (IOException e) {
+                    exchange.upstreamBroken = true;
+                    upstream.cancel();
+                    throw e;
+                }
+                if (n < 0) {
+                    break;
+                }
+                if (n == 0) {
+                    continue;
+                }
+                exchange.markFirstByte();
+                tap.accept(buffer, 0, n);
+                if (headLength < headLimit) {
+                    int take = Math.min(n, headLimit - headLength);
+                    System.arraycopy(buffer, 0, head, headLength, take);
+                    headLength += take;
+                }
+                total += n;
+                try {
+                    sink.write(buffer, 0, n);
+                    sink.flush();
+                } catch (IOException e) {
+                    exchange.clientGone = true;
+                    upstream.cancel();
+                    throw e;
+                }
+            }
+            tap.finish();
+        } finally {
+            exchange.responseBytes = total;
+            exchange.responseHead = Arrays.copyOf(head, headLength);
+        }
+        upstream.release();
+    }
+
+    @Override
+    public void abort() {
+        exchange.clientGone = true;
+        upstream.cancel();
+    }
+}

@@ -1,0 +1,430 @@
+package io.aigateway.local;
+
+import io.aigateway.GatewayApp;
+import io.aigateway.config.GatewayConfig;
+import io.aigateway.server.GatewayHttpServer;
+import io.aigateway.store.TableSchema;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.apache5.Apache5HttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * The gateway on a laptop: DynamoDB Local (in this JVM, on loopback), the table, the gateway and its HTTP
+ * server, in one command.
+ *
+ * <pre>java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory]</pre>
+ *
+ * Tests and benchmarks use {@link #start(Options)} directly.
+ */
+public final class LocalRuntime implements AutoCloseable {
+
+    public static final String USAGE = """
+            Usage: java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory]
+
+            Runs the AI gateway locally with an embedded DynamoDB Local.
+
+              --port N       port of the gateway's HTTP server (default 8787; 0 picks a free port)
+              --host H       address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)
+              --data DIR     keep the DynamoDB data (settings, logs, cache) in DIR (default ./.gateway-data)
+              --in-memory    keep nothing: the data is gone when the process stops
+              --help         print this help
+
+            Settings come from environment variables (GATEWAY_*, AWS_REGION), as in AWS Lambda.
+            GATEWAY_ADMIN_TOKEN is generated for the run when not set; GATEWAY_METRICS defaults to off.""";
+
+    static final String DEFAULT_TABLE = "ai-gateway";
+    static final String DEFAULT_REGION = "us-east-1";
+    static final String ACCOUNT = "local";
+    static final String GATEWAY = "default";
+
+    private final Options options;
+    private final EmbeddedDynamoDb dynamo;
+    private final DynamoDbClient client;
+    private final GatewayApp app;
+    private final GatewayHttpServer server;
+    private final String adminToken;
+    private final boolean adminTokenGenerated;
+    private final String table;
+    private final long startMillis;
+    private final long sinceJvmStartMillis;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private LocalRuntime(Options options, EmbeddedDynamoDb dynamo, DynamoDbClient client, GatewayApp app,
+                         GatewayHttpServer server, String adminToken, boolean adminTokenGenerated, String table,
+                         long startMillis, long sinceJvmStartMillis) {
+        this.options = options;
+        this.dynamo = dynamo;
+        this.client = client;
+        this.app = app;
+        this.server = server;
+        this.adminToken = adminToken;
+        this.adminTokenGenerated = adminTokenGenerated;
+        this.table = table;
+        this.startMillis = startMillis;
+        this.sinceJvmStartMillis = sinceJvmStartMillis;
+    }
+
+    public static void main(String[] args) {
+        for (String arg : args) {
+            if (arg.equals("--help") || arg.equals("-h")) {
+                System.out.println(USAGE);
+                return;
+            }
+        }
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (UsageException e) {
+            System.err.println("gateway-local: " + e.getMessage());
+            System.err.println();
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        LocalRuntime runtime;
+        try {
+            runtime = start(options);
+        } catch (Exception | LinkageError e) {
+            System.err.println("gateway-local: could not start: " + explain(e, options));
+            if (Boolean.getBoolean("gateway.local.debug")) {
+                e.printStackTrace();
+            } else {
+                System.err.println("(run with -Dgateway.local.debug=true for the stack trace)");
+            }
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "gateway-local-shutdown"));
+        runtime.printBanner(System.out);
+        runtime.awaitClose();
+    }
+
+    /** Starts everything; on failure, stops whatever had started and rethrows. */
+    public static LocalRuntime start(Options options) throws Exception {
+        long begin = System.nanoTime();
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.putAll(options.env());
+
+        boolean tokenGenerated = isBlank(env.get("GATEWAY_ADMIN_TOKEN"));
+        if (tokenGenerated) {
+            env.put("GATEWAY_ADMIN_TOKEN", randomToken());
+        }
+        if (isBlank(env.get("GATEWAY_METRICS"))) {
+            env.put("GATEWAY_METRICS", "off"); // EMF documents on stdout only make sense in Lambda
+        }
+        if (isBlank(env.get("GATEWAY_TABLE"))) {
+            env.put("GATEWAY_TABLE", DEFAULT_TABLE);
+        }
+        String region = isBlank(env.get("AWS_REGION")) ? DEFAULT_REGION : env.get("AWS_REGION").trim();
+        GatewayConfig config = GatewayConfig.fromEnv(env); // bad settings fail here, before anything starts
+        InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(options.host()), options.port());
+
+        List<AutoCloseable> started = new ArrayList<>();
+        try {
+            EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(options.inMemory() ? null : options.dataDir());
+            started.add(dynamo);
+            DynamoDbClient client = DynamoDbClient.builder()
+                    .endpointOverride(dynamo.endpoint())
+                    .region(Region.of(region))
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                    .httpClientBuilder(Apache5HttpClient.builder())
+                    .build();
+            started.add(client);
+            TableSchema.createIfMissing(client, config.tableName());
+            GatewayApp app = GatewayApp.create(config, client);
+            started.add(app);
+            GatewayHttpServer server = GatewayHttpServer.start(app.gateway(), address);
+            started.add(server);
+            long startMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
+            long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+            return new LocalRuntime(options, dynamo, client, app, server, config.adminToken().orElseThrow(),
+                    tokenGenerated, config.tableName(), startMillis, sinceJvmStart);
+        } catch (Exception | Error e) {
+            closeAll(started.reversed(), e);
+            throw e;
+        }
+    }
+
+    /** The OpenAI base URL through the gateway, e.g. {@code http://127.0.0.1:8787/v1/local/default/openai}. */
+    public String baseUrl() {
+        return rootUrl() + "/v1/" + ACCOUNT + "/" + GATEWAY + "/openai";
+    }
+
+    /** The server's root, e.g. {@code http://127.0.0.1:8787}. */
+    public String rootUrl() {
+        return "http://" + urlHost(options.host()) + ":" + port();
+    }
+
+    /** The bound port (the real one when started with port 0). */
+    public int port() {
+        return server.port();
+    }
+
+    public String adminToken() {
+        return adminToken;
+    }
+
+    /** Where the embedded DynamoDB Local answers (loopback). */
+    public URI dynamoEndpoint() {
+        return dynamo.endpoint();
+    }
+
+    public DynamoDbClient dynamoClient() {
+        return client;
+    }
+
+    public String table() {
+        return table;
+    }
+
+    /** Milliseconds spent in {@link #start(Options)}. */
+    public long startMillis() {
+        return startMillis;
+    }
+
+    /** Milliseconds from JVM start until the server was ready (what a user waits after typing the command). */
+    public long sinceJvmStartMillis() {
+        return sinceJvmStartMillis;
+    }
+
+    public void printBanner(PrintStream out) {
+        String root = rootUrl();
+        String storage = options.inMemory() ? "in memory (nothing is kept)"
+                : options.dataDir().toAbsolutePath().normalize().toString();
+        out.printf("AI gateway (local) ready in %d ms since JVM start (%d ms setting up)%n",
+                sinceJvmStartMillis, startMillis);
+        out.printf("  data:        %s, DynamoDB Local at %s, table %s%n", storage, dynamo.endpoint(), table);
+        out.printf("  base URL:    %s%n", baseUrl());
+        out.printf("  admin token: %s  (%s)%n", adminToken, adminTokenGenerated
+                ? "generated for this run; set GATEWAY_ADMIN_TOKEN to choose one"
+                : "from GATEWAY_ADMIN_TOKEN");
+        out.println();
+        out.println("Chat completion through the gateway (your OpenAI key goes to OpenAI only):");
+        out.printf("  curl %s/chat/completions \\%n", baseUrl());
+        out.println("    -H \"Authorization: Bearer $OPENAI_API_KEY\" -H \"Content-Type: application/json\" \\");
+        out.println("    -d '{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}'");
+        out.println("Its request log:");
+        out.printf("  curl %s/api/v1/gateways/%s/logs -H \"Authorization: Bearer %s\"%n", root, GATEWAY, adminToken);
+        out.println();
+        out.println("Press Ctrl-C to stop.");
+        out.flush();
+    }
+
+    /** Blocks until {@link #close()} has run. */
+    public void awaitClose() {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                stopped.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the HTTP server, the gateway, the DynamoDB client and DynamoDB Local, in that order. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            closeAll(List.of(server, app, client, dynamo), null);
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> resources, Throwable primary) {
+        for (AutoCloseable resource : resources) {
+            try {
+                resource.close();
+            } catch (Exception | Error e) {
+                if (primary != null) {
+                    primary.addSuppressed(e);
+                } else {
+                    System.err.println("gateway-local: error while stopping " + resource.getClass().getSimpleName()
+                            + ": " + e);
+                }
+            }
+        }
+    }
+
+    private static String explain(Throwable e, Options options) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return "cannot listen on " + options.host() + ":" + options.port() + " (" + t.getMessage()
+                        + "); choose another --port, or --port 0 for any free port";
+            }
+            if (t instanceof UnknownHostException) {
+                return "unknown --host " + options.host();
+            }
+        }
+        return e.toString();
+    }
+
+    static String urlHost(String host) {
+        try {
+            InetAddress address = InetAddress.getByName(host);
+            if (address.isAnyLocalAddress()) {
+                return "127.0.0.1"; // listening everywhere; loopback is the address that surely works here
+            }
+        } catch (UnknownHostException e) {
+            return host;
+        }
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    /** 32 URL-safe characters (192 random bits). */
+    static String randomToken() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
+    }
+
+    /** Thrown for a command line that does not parse; {@link #main} prints it with the usage and exits with 2. */
+    public static final class UsageException extends IllegalArgumentException {
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * What to start.
+     *
+     * @param port     0 to 65535; 0 picks a free port
+     * @param host     address to listen on
+     * @param dataDir  DynamoDB Local's folder; {@code null} exactly when {@code inMemory}
+     * @param inMemory keep nothing
+     * @param env      entries laid over the process environment (tests point providers at loopback upstreams)
+     */
+    public record Options(int port, String host, Path dataDir, boolean inMemory, Map<String, String> env) {
+        public static final int DEFAULT_PORT = 8787;
+        public static final String DEFAULT_HOST = "127.0.0.1";
+        public static final Path DEFAULT_DATA = Path.of(".gateway-data");
+
+        public Options {
+            if (port < 0 || port > 65535) {
+                throw new UsageException("--port must be between 0 and 65535, got " + port);
+            }
+            if (host == null || host.isBlank()) {
+                throw new UsageException("--host must not be empty");
+            }
+            if (inMemory && dataDir != null) {
+                throw new UsageException("--data and --in-memory exclude each other");
+            }
+            if (!inMemory && dataDir == null) {
+                dataDir = DEFAULT_DATA;
+            }
+            env = Map.copyOf(env);
+        }
+
+        public static Options defaults() {
+            return new Options(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_DATA, false, Map.of());
+        }
+
+        /** Parses the command line (without {@code --help}, which {@link #main} handles). */
+        public static Options parse(String... args) {
+            Integer port = null;
+            String host = null;
+            Path dataDir = null;
+            boolean inMemory = false;
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                String value = null;
+                int eq = arg.indexOf('=');
+                if (arg.startsWith("--") && eq > 0) {
+                    value = arg.substring(eq + 1);
+                    arg = arg.substring(0, eq);
+                }
+                switch (arg) {
+                    case "--port" -> {
+                        if (port != null) {
+                            throw new UsageException("--port given twice");
+                        }
+                        String text = value != null ? value : next(args, ++i, arg);
+                        try {
+                            port = Integer.parseInt(text);
+                        } catch (NumberFormatException e) {
+                            throw new UsageException("--port takes a number, got '" + text + "'");
+                        }
+                        if (port < 0 || port > 65535) {
+                            throw new UsageException("--port must be between 0 and 65535, got " + port);
+                        }
+                    }
+                    case "--host" -> {
+                        if (host != null) {
+                            throw new UsageException("--host given twice");
+                        }
+                        host = value != null ? value : next(args, ++i, arg);
+                    }
+                    case "--data" -> {
+                        if (dataDir != null) {
+                            throw new UsageException("--data given twice");
+                        }
+                        String text = value != null ? value : next(args, ++i, arg);
+                        if (text.isBlank()) {
+                            throw new UsageException("--data takes a folder");
+                        }
+                        dataDir = Path.of(text);
+                    }
+                    case "--in-memory" -> {
+                        if (value != null) {
+                            throw new UsageException("--in-memory takes no value");
+                        }
+                        inMemory = true;
+                    }
+                    default -> throw new UsageException("unknown option '" + args[i] + "'");
+                }
+            }
+            if (inMemory && dataDir != null) {
+                throw new UsageException("--data and --in-memory exclude each other");
+            }
+            return new Options(port == null ? DEFAULT_PORT : port, host == null ? DEFAULT_HOST : host,
+                    inMemory ? null : dataDir == null ? DEFAULT_DATA : dataDir, inMemory, Map.of());
+        }
+
+        private static String next(String[] args, int index, String option) {
+            if (index >= args.length || args[index].startsWith("--")) {
+                throw new UsageException(option + " needs a value");
+            }
+            return args[index];
+        }
+
+        /** A copy with these environment entries laid over the process environment (later ones win). */
+        public Options withEnv(Map<String, String> entries) {
+            Map<String, String> merged = new LinkedHashMap<>(env);
+            merged.putAll(entries);
+            return new Options(port, host, dataDir, inMemory, merged);
+        }
+    }
+}
