@@ -1,0 +1,133 @@
+package io.aigateway.provider;
+
+import io.aigateway.core.ErrorCode;
+import io.aigateway.core.GatewayException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RouteParserTest {
+    private final RouteParser parser = new RouteParser(new ProviderRegistry(Map.of()), Optional.empty());
+
+    private ProxyRoute parse(String path, String query) {
+        return parser.parse(parser.splitGatewayPath(path), query);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "/v1/a/g/openai/chat/completions, https://api.openai.com/v1/chat/completions",
+            "/v1/a/g/anthropic/v1/messages, https://api.anthropic.com/v1/messages",
+            "/v1/a/g/groq/chat/completions, https://api.groq.com/openai/v1/chat/completions",
+            "/v1/a/g/mistral/v1/chat/completions, https://api.mistral.ai/v1/chat/completions",
+            "/v1/a/g/cohere/v2/chat, https://api.cohere.ai/v2/chat",
+            "/v1/a/g/deepseek/chat/completions, https://api.deepseek.com/chat/completions",
+            "/v1/a/g/openrouter/chat/completions, https://openrouter.ai/api/v1/chat/completions",
+            "/v1/a/g/perplexity-ai/chat/completions, https://api.perplexity.ai/chat/completions",
+            "/v1/a/g/grok/chat/completions, https://api.x.ai/v1/chat/completions",
+            "/v1/a/g/cerebras/chat/completions, https://api.cerebras.ai/v1/chat/completions",
+            "/v1/a/g/huggingface/bigscience/bloom, https://api-inference.huggingface.co/models/bigscience/bloom",
+            "/v1/a/g/replicate/predictions, https://api.replicate.com/v1/predictions",
+            "/v1/a/g/google-ai-studio/v1/models/gemini-2.5-flash:generateContent, https://generativelanguage.googleapis.com/v1/models/gemini-2.5-flash:generateContent",
+            "/v1/a/g/azure-openai/my-res/gpt4o/chat/completions, https://my-res.openai.azure.com/openai/deployments/gpt4o/chat/completions",
+            "/v1/a/g/aws-bedrock/bedrock-runtime/us-east-1/model/anthropic.claude-3-haiku-20240307-v1:0/invoke, https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1:0/invoke",
+            "/v1/a/g/google-vertex-ai/v1/projects/p1/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent, https://us-central1-aiplatform.googleapis.com/v1/projects/p1/locations/us-central1/publishers/google/models/gemini-2.5-pro:generateContent",
+            "/v1/a/g/google-vertex-ai/v1/projects/p1/locations/global/publishers/google/models/gemini-2.5-pro:generateContent, https://aiplatform.googleapis.com/v1/projects/p1/locations/global/publishers/google/models/gemini-2.5-pro:generateContent",
+            "/v1/0123abcd/g/workers-ai/@cf/meta/llama-3.1-8b-instruct, https://api.cloudflare.com/client/v4/accounts/0123abcd/ai/run/@cf/meta/llama-3.1-8b-instruct",
+    })
+    void everyRegistryProviderMapsToItsBaseUrl(String path, String expected) {
+        assertEquals(URI.create(expected), parse(path, "").upstreamUri());
+    }
+
+    @Test
+    void queryPassesThroughAndEncodingIsKept() {
+        ProxyRoute r = parse("/v1/a/g/azure-openai/res/dep/chat/completions", "api-version=2024-10-21&x=a%20b");
+        assertEquals("https://res.openai.azure.com/openai/deployments/dep/chat/completions?api-version=2024-10-21&x=a%20b",
+                r.upstreamUri().toString());
+        ProxyRoute bedrock = parse("/v1/a/g/aws-bedrock/bedrock-runtime/eu-west-1/model/arn%3Aaws%3Abedrock%2Fx/converse", "");
+        assertEquals("/model/arn%3Aaws%3Abedrock%2Fx/converse", bedrock.upstreamUri().getRawPath());
+    }
+
+    @Test
+    void modelComesFromThePathWhenTheProviderPutsItThere() {
+        assertEquals("gemini-2.5-flash", parse("/v1/a/g/google-ai-studio/v1beta/models/gemini-2.5-flash:streamGenerateContent", "")
+                .provider().modelFromPath("/v1beta/models/gemini-2.5-flash:streamGenerateContent").orElseThrow());
+        ProxyRoute bedrock = parse("/v1/a/g/aws-bedrock/bedrock-runtime/us-east-1/model/amazon.nova-lite-v1:0/converse", "");
+        assertEquals("amazon.nova-lite-v1:0", bedrock.provider().modelFromPath(bedrock.restPath()).orElseThrow());
+    }
+
+    @Test
+    void overrideReplacesTheBaseUrl() {
+        RouteParser withOverride = new RouteParser(new ProviderRegistry(Map.of(
+                "openai", URI.create("http://127.0.0.1:9000/v1"),
+                "azure-openai", URI.create("http://127.0.0.1:9001"))), Optional.empty());
+        assertEquals("http://127.0.0.1:9000/v1/chat/completions",
+                withOverride.parse(withOverride.splitGatewayPath("/v1/a/g/openai/chat/completions"), "").upstreamUri().toString());
+        assertEquals("http://127.0.0.1:9001/openai/deployments/dep/chat/completions",
+                withOverride.parse(withOverride.splitGatewayPath("/v1/a/g/azure-openai/res/dep/chat/completions"), "").upstreamUri().toString());
+    }
+
+    @Test
+    void overrideForAnUnknownSlugIsRefusedAtStartup() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ProviderRegistry(Map.of("nope", URI.create("http://127.0.0.1:1"))));
+        assertTrue(e.getMessage().contains("GATEWAY_UPSTREAM_NOPE"));
+    }
+
+    @Test
+    void unknownProviderListsTheKnownSlugs() {
+        GatewayException e = assertThrows(GatewayException.class, () -> parse("/v1/a/g/not-a-provider/x", ""));
+        assertEquals(ErrorCode.UNKNOWN_PROVIDER, e.code());
+        assertTrue(e.getMessage().contains("openai") && e.getMessage().contains("aws-bedrock")
+                && e.getMessage().contains("workers-ai"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "/v1/a/g/openai/../../etc/passwd",
+            "/v1/a/g/openai/%2e%2e/%2e%2e/etc/passwd",
+            "/v1/a/g/openai/%2E%2E/secret",
+            "/v1/a/g/openai/%252e%252e/secret",
+            "/v1/a/g/openai/chat/./completions",
+            "/v1/a/g/openai/chat/..",
+            "/v1/a/g/openai/..%5c..%5cwindows",
+            "/v1/a/g/openai/a%00b",
+    })
+    void traversalIsRefused(String path) {
+        GatewayException e = assertThrows(GatewayException.class, () -> parse(path, ""));
+        assertEquals(ErrorCode.PATH_TRAVERSAL, e.code(), path);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1", "/v1/", "/v1/acct", "/v2/a/g/openai/x", "/v1/a b/g/openai", "/v1/a/g%2F/openai/x",
+            "/v1/a/" + "gggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggggg" + "/openai/x"})
+    void malformedGatewayPathsAreRefusedWithTheExpectedShape(String path) {
+        GatewayException e = assertThrows(GatewayException.class, () -> parse(path, ""));
+        assertEquals(ErrorCode.BAD_PATH, e.code(), path);
+    }
+
+    @Test
+    void hostParametersCannotEscapeTheProviderDomain() {
+        GatewayException e = assertThrows(GatewayException.class,
+                () -> parse("/v1/a/g/azure-openai/evil.com%2F/dep/chat", ""));
+        assertEquals(ErrorCode.BAD_PATH, e.code());
+        assertThrows(GatewayException.class, () -> parse("/v1/a/g/aws-bedrock/bedrock-runtime/evil.com/model/x/invoke", ""));
+        assertThrows(GatewayException.class, () -> parse("/v1/a/g/aws-bedrock/s3/us-east-1/bucket", ""));
+    }
+
+    @Test
+    void accountIsCheckedWhenConfigured() {
+        RouteParser strict = new RouteParser(new ProviderRegistry(Map.of()), Optional.of("acme"));
+        assertEquals("acme", strict.splitGatewayPath("/v1/acme/g/openai/x").account());
+        GatewayException e = assertThrows(GatewayException.class, () -> strict.splitGatewayPath("/v1/other/g/openai/x"));
+        assertEquals(ErrorCode.BAD_ACCOUNT, e.code());
+    }
+}

@@ -1,0 +1,197 @@
+package io.aigateway.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real HTTP server on 127.0.0.1 standing in for a provider. Each path answers with a scripted {@link Reply};
+ * every request it receives is recorded.
+ */
+public final class StubUpstream implements AutoCloseable {
+    public record Received(String method, String path, String query, Map<String, List<String>> headers, byte[] body) {
+        public String header(String name) {
+            for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    return e.getValue().get(0);
+                }
+            }
+            return null;
+        }
+
+        public boolean hasHeader(String prefix) {
+            return headers.keySet().stream().anyMatch(k -> k.toLowerCase().startsWith(prefix));
+        }
+
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    @FunctionalInterface
+    public interface Reply {
+        void answer(HttpExchange exchange) throws IOException, InterruptedException;
+    }
+
+    private final HttpServer server;
+    private final Map<String, Reply> replies = new ConcurrentHashMap<>();
+    public final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+    public final AtomicInteger calls = new AtomicInteger();
+    /** Counted down when a streamed reply notices its client (the gateway) went away. */
+    public final CountDownLatch streamCancelled = new CountDownLatch(1);
+
+    public StubUpstream() {
+        try {
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 256);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        server.createContext("/", exchange -> {
+            calls.incrementAndGet();
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath(),
+                    exchange.getRequestURI().getRawQuery(), Map.copyOf(exchange.getRequestHeaders()), body));
+            exchange.setStreams(new java.io.ByteArrayInputStream(body), null);
+            Reply reply = replies.getOrDefault(exchange.getRequestURI().getPath(),
+                    json(404, "{\"error\":{\"message\":\"stub has no reply for this path\"}}"));
+            try {
+                reply.answer(exchange);
+            } catch (DropConnection drop) {
+                // leave without closing the exchange: the server then cuts the connection mid-body
+                throw drop;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        server.start();
+    }
+
+    public StubUpstream on(String path, Reply reply) {
+        replies.put(path, reply);
+        return this;
+    }
+
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    public Received lastRequest() throws InterruptedException {
+        Received r = received.poll(5, TimeUnit.SECONDS);
+        if (r == null) {
+            throw new AssertionError("the stub upstream received no request");
+        }
+        return r;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    // ---- replies ----
+
+    public static Reply json(int status, String body) {
+        return json(status, body, Map.of());
+    }
+
+    public static Reply json(int status, String body, Map<String, String> headers) {
+        return exchange -> {
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("content-type", "application/json");
+            headers.forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+            exchange.sendResponseHeaders(status, bytes.length);
+            exchange.getResponseBody().write(bytes);
+        };
+    }
+
+    /** Echoes the request body back with the request's content type. */
+    public static Reply echo() {
+        return exchange -> {
+            byte[] bytes = exchange.getRequestBody().readAllBytes();
+            String ct = exchange.getRequestHeaders().getFirst("content-type");
+            exchange.getResponseHeaders().add("content-type", ct == null ? "application/octet-stream" : ct);
+            exchange.sendResponseHeaders(200, bytes.length == 0 ? -1 : bytes.length);
+            exchange.getResponseBody().write(bytes);
+        };
+    }
+
+    /** Waits before sending anything. */
+    public static Reply slow(long millis, Reply then) {
+        return exchange -> {
+            Thread.sleep(millis);
+            then.answer(exchange);
+        };
+    }
+
+    /** Server-sent events, each flushed on its own, {@code gapMillis} apart. */
+    public Reply sse(List<String> events, long gapMillis) {
+        return exchange -> {
+            exchange.getResponseHeaders().add("content-type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            OutputStream out = exchange.getResponseBody();
+            try {
+                for (String event : events) {
+                    out.write(event.getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    Thread.sleep(gapMillis);
+                }
+            } catch (IOException clientGone) {
+                streamCancelled.countDown();
+                throw clientGone;
+            }
+        };
+    }
+
+    /** Sends part of a chunked body, then drops the connection. */
+    public static Reply dropMidBody(String partial) {
+        return exchange -> {
+            exchange.getResponseHeaders().add("content-type", "text/event-stream");
+            exchange.sendResponseHeaders(200, 0);
+            exchange.getResponseBody().write(partial.getBytes(StandardCharsets.UTF_8));
+            exchange.getResponseBody().flush();
+            throw new DropConnection();
+        };
+    }
+
+    /** Thrown by a reply to cut the connection without finishing the response. */
+    static final class DropConnection extends IOException {
+        DropConnection() {
+            super("stub drops the connection");
+        }
+    }
+
+    public static List<String> openAiChunks(String... words) {
+        List<String> events = new ArrayList<>();
+        for (String w : words) {
+            events.add("data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\","
+                    + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + w + "\"}}]}\n\n");
+        }
+        events.add("data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"gpt-4o-mini\",\"choices\":[],"
+                + "\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":" + words.length + ",\"total_tokens\":"
+                + (11 + words.length) + "}}\n\n");
+        events.add("data: [DONE]\n\n");
+        return events;
+    }
+
+    public static final String CHAT_COMPLETION = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\","
+            + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"Hello!\"},\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15}}";
+}
