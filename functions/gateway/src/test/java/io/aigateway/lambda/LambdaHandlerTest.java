@@ -1,0 +1,172 @@
+package io.aigateway.lambda;
+
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.serialization.PojoSerializer;
+import com.amazonaws.services.lambda.runtime.serialization.events.LambdaEventSerializers;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aigateway.core.Json;
+import io.aigateway.testing.Harness;
+import io.aigateway.testing.StubUpstream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The events in events/*.json, deserialized as the Lambda runtime does, through the handler. */
+class LambdaHandlerTest {
+    private static final Path EVENTS = Path.of(System.getProperty("gateway.repo.root", "../.."), "events");
+
+    private StubUpstream stub;
+    private Harness gw;
+    private LambdaHandler handler;
+
+    @BeforeEach
+    void start() {
+        stub = new StubUpstream();
+        gw = new Harness(Map.of("GATEWAY_UPSTREAM_OPENAI", stub.baseUri() + "/v1",
+                "GATEWAY_UPSTREAM_ANTHROPIC", stub.baseUri().toString()));
+        handler = new LambdaHandler(gw.app.gateway());
+    }
+
+    @AfterEach
+    void stop() {
+        gw.close();
+        stub.close();
+    }
+
+    static APIGatewayV2HTTPEvent event(String name) throws Exception {
+        PojoSerializer<APIGatewayV2HTTPEvent> serializer = LambdaEventSerializers.serializerFor(
+                APIGatewayV2HTTPEvent.class, LambdaHandlerTest.class.getClassLoader());
+        try (InputStream in = Files.newInputStream(EVENTS.resolve(name))) {
+            return serializer.fromJson(in);
+        }
+    }
+
+    /** The log is in DynamoDB when the handler returns: Lambda may freeze right after. */
+    private JsonNode logWrittenBeforeReturn(APIGatewayV2HTTPResponse r, String gateway) throws Exception {
+        String id = r.getHeaders().get("cf-aig-log-id");
+        var got = gw.admin("/api/v1/gateways/" + gateway + "/logs/" + id);
+        assertEquals(200, got.statusCode(), got.body());
+        return Json.MAPPER.readTree(got.body()).get("result");
+    }
+
+    @Test
+    void chatCompletion() throws Exception {
+        stub.on("/v1/chat/completions", StubUpstream.json(200, StubUpstream.CHAT_COMPLETION,
+                Map.of("set-cookie", "upstream=1; Path=/")));
+        APIGatewayV2HTTPResponse r = handler.handleRequest(event("chat-completion.json"), null);
+        assertEquals(200, r.getStatusCode());
+        assertEquals(StubUpstream.CHAT_COMPLETION, r.getBody());
+        assertFalse(r.getIsBase64Encoded());
+        assertEquals(List.of("upstream=1; Path=/"), r.getCookies());
+
+        StubUpstream.Received up = stub.lastRequest();
+        assertEquals("/v1/chat/completions", up.path());
+        assertEquals("trace=1", up.query());
+        assertEquals("session=3f9a1c7e2b; theme=dark", up.header("cookie"));
+        assertEquals("alpha,beta", up.header("x-client-tag"));
+        assertEquals("Bearer sk-test-not-a-real-key", up.header("authorization"));
+        assertNull(up.header("x-forwarded-for"), "the client's address is not passed to providers");
+        assertFalse(up.hasHeader("x-amzn-"));
+        assertFalse(up.hasHeader("cf-aig-"));
+        assertTrue(up.bodyText().startsWith("{\"model\":\"gpt-4o-mini\""));
+
+        JsonNode log = logWrittenBeforeReturn(r, "default");
+        assertEquals("search", log.get("metadata").get("team").asText());
+        assertEquals(12, log.get("tokens_in").asInt());
+    }
+
+    @Test
+    void streamingChatIsReturnedWholeAsEventStream() throws Exception {
+        List<String> events = StubUpstream.openAiChunks("Par", "is");
+        stub.on("/v1/chat/completions", stub.sse(events, 5));
+        APIGatewayV2HTTPResponse r = handler.handleRequest(event("chat-completion-stream.json"), null);
+        assertEquals(200, r.getStatusCode());
+        assertEquals("text/event-stream", r.getHeaders().get("content-type"));
+        assertEquals(String.join("", events), r.getBody());
+        JsonNode log = logWrittenBeforeReturn(r, "default");
+        assertTrue(log.get("stream").asBoolean());
+        assertEquals(2, log.get("tokens_out").asInt());
+    }
+
+    @Test
+    void anthropicMessageWithBase64Body() throws Exception {
+        String message = "{\"id\":\"msg_1\",\"type\":\"message\",\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\","
+                + "\"text\":\"Hi\"}],\"usage\":{\"input_tokens\":21,\"output_tokens\":4}}";
+        stub.on("/v1/messages", StubUpstream.json(200, message));
+        APIGatewayV2HTTPEvent event = event("anthropic-message.json");
+        APIGatewayV2HTTPResponse r = handler.handleRequest(event, null);
+        assertEquals(200, r.getStatusCode());
+        assertEquals(message, r.getBody());
+        StubUpstream.Received up = stub.lastRequest();
+        assertEquals(new String(Base64.getDecoder().decode(event.getBody())), up.bodyText());
+        assertEquals("2023-06-01", up.header("anthropic-version"));
+        assertTrue(up.header("x-api-key").startsWith("sk-ant-"));
+        JsonNode log = logWrittenBeforeReturn(r, "default");
+        assertEquals("anthropic", log.get("provider").asText());
+        assertEquals(21, log.get("tokens_in").asInt());
+        assertEquals(4, log.get("tokens_out").asInt());
+    }
+
+    @Test
+    void badPathIsRefusedWithoutAnUpstreamCall() throws Exception {
+        APIGatewayV2HTTPResponse r = handler.handleRequest(event("bad-path.json"), null);
+        assertEquals(400, r.getStatusCode());
+        assertEquals(2004, Json.MAPPER.readTree(r.getBody()).get("error").get(0).get("code").asInt());
+        assertEquals(0, stub.calls.get());
+    }
+
+    @Test
+    void unknownProvider() throws Exception {
+        APIGatewayV2HTTPResponse r = handler.handleRequest(event("unknown-provider.json"), null);
+        assertEquals(400, r.getStatusCode());
+        assertTrue(r.getBody().contains("Known providers: openai, anthropic"), r.getBody());
+    }
+
+    @Test
+    void healthz() throws Exception {
+        APIGatewayV2HTTPResponse r = handler.handleRequest(event("healthz.json"), null);
+        assertEquals(200, r.getStatusCode());
+        assertEquals("{\"status\":\"ok\"}", r.getBody());
+    }
+
+    @Test
+    void binaryResponsesAreBase64Encoded() throws Exception {
+        byte[] audio = {(byte) 0xFF, (byte) 0xFB, 0x00, 0x10, (byte) 0x80};
+        stub.on("/v1/audio/speech", exchange -> {
+            exchange.getResponseHeaders().add("content-type", "audio/mpeg");
+            exchange.sendResponseHeaders(200, audio.length);
+            exchange.getResponseBody().write(audio);
+        });
+        APIGatewayV2HTTPEvent event = event("chat-completion.json");
+        event.setRawPath("/v1/acct/default/openai/audio/speech");
+        APIGatewayV2HTTPResponse r = handler.handleRequest(event, null);
+        assertTrue(r.getIsBase64Encoded());
+        assertEquals(Base64.getEncoder().encodeToString(audio), r.getBody());
+    }
+
+    @Test
+    void everyEventFileParses() throws Exception {
+        try (var files = Files.list(EVENTS)) {
+            for (Path p : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+                APIGatewayV2HTTPEvent e = event(p.getFileName().toString());
+                assertTrue(e.getRawPath().startsWith("/"), p.toString());
+                APIGatewayV2HTTPResponse r = handler.handleRequest(e, null);
+                assertTrue(r.getStatusCode() >= 200 && r.getStatusCode() < 600, p.toString());
+                assertTrue(r.getHeaders().get("content-type") != null, p + " has a content type");
+            }
+        }
+    }
+}
