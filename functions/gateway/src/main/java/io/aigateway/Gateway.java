@@ -100,13 +100,14 @@ public final class Gateway {
 
     private GatewayResponse proxy(GatewayRequest request) {
         Exchange ex = new Exchange(request, ids.next(request.receivedAtMillis()));
-        ex.logRetentionDays = config.logRetentionDays();
         try {
             RouteParser.GatewayPath gp = routes.splitGatewayPath(request.rawPath());
             ex.account = gp.account();
             ex.gatewayId = gp.gatewayId();
             ex.options = RequestOptions.parse(request.headers());
-            ex.collectLog = ex.options.collectLog().orElse(true);
+            ex.settings = config.defaultsFor(gp.gatewayId());
+            ex.logRetentionDays = ex.settings.logRetentionDays();
+            ex.collectLog = ex.options.collectLog().orElse(ex.settings.collectLogs());
             if (gp.providerSlug() == null) {
                 throw new GatewayException(ErrorCode.ROUTE_NOT_FOUND, "Add a provider to the path: /v1/"
                         + gp.account() + "/" + gp.gatewayId() + "/{provider}/... (for example /openai/chat/completions).");

@@ -1,6 +1,10 @@
 package io.aigateway;
 
 import io.aigateway.admin.AdminApi;
+import io.aigateway.cache.CacheStep;
+import io.aigateway.cache.CacheStore;
+import io.aigateway.ratelimit.RateLimitStep;
+import io.aigateway.ratelimit.RateLimiter;
 import io.aigateway.admin.AdminAuth;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.core.Interceptor;
@@ -17,6 +21,7 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -60,7 +65,10 @@ public final class GatewayApp implements AutoCloseable {
         LogStore logs = new LogStore(dynamo, config.tableName(), background);
         RequestRecorder recorder = new RequestRecorder(logs, metrics, background, config.logBodyBytes());
         RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
+        // The pipeline, in order. Each step may answer early or hand on; see Gateway for what runs around it.
         List<Interceptor> steps = List.of(
+                new RateLimitStep(new RateLimiter(dynamo, config.tableName(), Clock.systemUTC())),
+                new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background),
                 new UpstreamStep(upstream, config.requestTimeout(), config.logBodyBytes()));
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs);
         Gateway gateway = new Gateway(config, routes, steps, recorder, admin, new LogIds());

@@ -23,7 +23,9 @@ public record GatewayConfig(
         Duration connectTimeout,
         long maxRequestBytes,
         int logBodyBytes,
-        boolean emitMetrics) {
+        boolean emitMetrics,
+        long cacheMemoryBytes,
+        GatewaySettings defaults) {
 
     public static final String UPSTREAM_PREFIX = "GATEWAY_UPSTREAM_";
 
@@ -51,14 +53,29 @@ public record GatewayConfig(
                 Duration.ofMillis(intVar(env, "GATEWAY_CONNECT_TIMEOUT_MS", 10_000, 100, 60_000)),
                 intVar(env, "GATEWAY_MAX_REQUEST_BYTES", 25 * 1024 * 1024, 1024, Integer.MAX_VALUE),
                 intVar(env, "GATEWAY_LOG_BODY_BYTES", 4096, 0, 64 * 1024),
-                !"off".equalsIgnoreCase(env.getOrDefault("GATEWAY_METRICS", "emf")));
+                !"off".equalsIgnoreCase(env.getOrDefault("GATEWAY_METRICS", "emf")),
+                intVar(env, "GATEWAY_CACHE_MEMORY_MB", 64, 0, 4096) * 1024L * 1024L,
+                defaults(env));
     }
 
     /** A copy with other upstream overrides (tests point providers at loopback servers). */
     public GatewayConfig withUpstreamOverrides(Map<String, URI> overrides) {
         return new GatewayConfig(tableName, Map.copyOf(overrides), adminToken, adminTokenSecretArn, accountId,
                 logRetentionDays, requestTimeout, streamIdleTimeout, connectTimeout, maxRequestBytes, logBodyBytes,
-                emitMetrics);
+                emitMetrics, cacheMemoryBytes, defaults);
+    }
+
+    /** The settings of a gateway nobody configured, under its id. */
+    public GatewaySettings defaultsFor(String gatewayId) {
+        return defaults.withId(gatewayId);
+    }
+
+    private static GatewaySettings defaults(Map<String, String> env) {
+        try {
+            return GatewaySettings.defaults("", env);
+        } catch (io.aigateway.core.GatewayException e) {
+            throw new IllegalArgumentException("GATEWAY_DEFAULT_*: " + e.getMessage());
+        }
     }
 
     private static URI parseBaseUrl(String name, String value) {

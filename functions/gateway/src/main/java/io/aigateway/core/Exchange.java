@@ -1,8 +1,12 @@
 package io.aigateway.core;
 
+import io.aigateway.config.GatewaySettings;
 import io.aigateway.provider.ProxyRoute;
 import io.aigateway.provider.Usage;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -23,8 +27,20 @@ public final class Exchange {
     public String model;
     public boolean streamRequested;
     public RequestOptions options;
+    public GatewaySettings settings;
     public boolean collectLog = true;
     public int logRetentionDays = 30;
+
+    /** Cache outcome: null when the request was not cacheable, else HIT or MISS. */
+    public String cacheStatus;
+    /** Why a response was not stored in the cache (for example "too_large"), for the log. */
+    public String cacheNote;
+    public boolean rateLimited;
+    /** Universal endpoint: the step that answered, and the steps that failed before it. */
+    public Integer step;
+    public final List<Integer> failedSteps = new ArrayList<>();
+    public int storeErrors;
+    private final List<CompletableFuture<?>> pendingWrites = new ArrayList<>(1);
 
     public int status;
     public ErrorCode error;
@@ -53,6 +69,19 @@ public final class Exchange {
 
     public String logId() {
         return logId;
+    }
+
+    public boolean cached() {
+        return "HIT".equals(cacheStatus);
+    }
+
+    /** A store write started for this request (a cache entry) that the Lambda transport must wait for. */
+    public synchronized void addPendingWrite(CompletableFuture<?> write) {
+        pendingWrites.add(write);
+    }
+
+    public synchronized CompletableFuture<Void> pendingWrites() {
+        return CompletableFuture.allOf(pendingWrites.toArray(CompletableFuture[]::new));
     }
 
     public boolean success() {

@@ -35,15 +35,15 @@ public final class RequestRecorder {
             return CompletableFuture.completedFuture(null);
         }
         try {
-            metrics.emit(ex, false, false, 0);
+            metrics.emit(ex);
         } catch (RuntimeException e) {
             LOG.warn("metrics document dropped: {}", e.getClass().getSimpleName());
         }
         if (!ex.collectLog || ex.gatewayId == null) {
-            return CompletableFuture.completedFuture(null);
+            return ex.pendingWrites();
         }
         RequestLog log = toLog(ex);
-        return CompletableFuture.runAsync(() -> {
+        CompletableFuture<Void> logWrite = CompletableFuture.runAsync(() -> {
             try {
                 logs.write(log);
             } catch (RuntimeException e) {
@@ -52,6 +52,7 @@ public final class RequestRecorder {
                 metrics.storeError(ex.gatewayId, ex.providerSlug, RequestMetrics.modelOf(ex));
             }
         }, background);
+        return CompletableFuture.allOf(logWrite, ex.pendingWrites());
     }
 
     RequestLog toLog(Exchange ex) {
@@ -68,7 +69,7 @@ public final class RequestRecorder {
                 request.rawPath(), // never the query: some providers take API keys there
                 ex.status,
                 ex.success(),
-                false,
+                ex.cached(),
                 ex.streamRequested,
                 ex.durationMillis(),
                 ex.millisSinceReceived(ex.firstByteNanos),

@@ -29,17 +29,17 @@ public final class RequestMetrics {
         return new RequestMetrics(new ConsoleSink(), enabled);
     }
 
-    public void emit(Exchange ex, boolean cacheHit, boolean rateLimited, int fallbacks) {
+    public void emit(Exchange ex) {
         if (!enabled) {
             return;
         }
         MetricsLogger m = logger(ex.gatewayId, ex.providerSlug, modelOf(ex));
         m.putMetric(MetricName.Requests.name(), 1, MetricName.Requests.unit());
         m.putMetric(MetricName.Errors.name(), ex.success() ? 0 : 1, MetricName.Errors.unit());
-        m.putMetric(MetricName.CacheHits.name(), cacheHit ? 1 : 0, MetricName.CacheHits.unit());
-        m.putMetric(MetricName.RateLimited.name(), rateLimited ? 1 : 0, MetricName.RateLimited.unit());
+        m.putMetric(MetricName.CacheHits.name(), ex.cached() ? 1 : 0, MetricName.CacheHits.unit());
+        m.putMetric(MetricName.RateLimited.name(), ex.rateLimited ? 1 : 0, MetricName.RateLimited.unit());
         m.putMetric(MetricName.Retries.name(), Math.max(0, ex.attempts - 1), MetricName.Retries.unit());
-        m.putMetric(MetricName.Fallbacks.name(), fallbacks, MetricName.Fallbacks.unit());
+        m.putMetric(MetricName.Fallbacks.name(), ex.failedSteps.size(), MetricName.Fallbacks.unit());
         m.putMetric(MetricName.Latency.name(), ex.durationMillis(), MetricName.Latency.unit());
         m.putMetric(MetricName.TimeToFirstByte.name(), ex.millisSinceReceived(ex.firstByteNanos),
                 MetricName.TimeToFirstByte.unit());
@@ -52,7 +52,7 @@ public final class RequestMetrics {
         if (ex.usage.tokensOut() >= 0) {
             m.putMetric(MetricName.TokensOut.name(), ex.usage.tokensOut(), MetricName.TokensOut.unit());
         }
-        m.putMetric(MetricName.StoreErrors.name(), 0, MetricName.StoreErrors.unit());
+        m.putMetric(MetricName.StoreErrors.name(), ex.storeErrors, MetricName.StoreErrors.unit());
         m.putProperty("logId", ex.logId());
         m.putProperty("statusCode", ex.status);
         if (ex.options != null) {

@@ -1,0 +1,276 @@
+package io.aigateway.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aigateway.core.ErrorCode;
+import io.aigateway.core.GatewayException;
+import io.aigateway.core.Json;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * One gateway's settings, with Cloudflare's field names. A gateway never configured runs on the defaults
+ * ({@code GATEWAY_DEFAULT_*}); a PUT stores a full or partial document, validated field by field.
+ *
+ * @param cacheTtl              seconds; 0 turns the cache off (requests can still opt in with cf-aig-cache-key)
+ * @param rateLimitingLimit     requests per interval for the whole gateway; 0 turns it off
+ * @param rateLimitingRules     extra limits scoped per client (IP, a header, a metadata key)
+ * @param rateLimitingFailClosed refuse requests (429) when the counter store fails, instead of letting them through
+ * @param retryDelay            milliseconds between attempts
+ * @param requestTimeout        milliseconds to the provider's first byte
+ */
+public record GatewaySettings(
+        String id,
+        int cacheTtl,
+        boolean collectLogs,
+        int rateLimitingLimit,
+        int rateLimitingInterval,
+        String rateLimitingTechnique,
+        List<RateLimitRule> rateLimitingRules,
+        boolean rateLimitingFailClosed,
+        boolean authentication,
+        int retryMaxAttempts,
+        int retryDelay,
+        String retryBackoff,
+        int logRetentionDays,
+        int requestTimeout,
+        long createdAt,
+        long modifiedAt) {
+
+    public static final int MIN_CACHE_TTL = 60;
+    public static final int MAX_CACHE_TTL = 30 * 86_400;
+    public static final Set<String> TECHNIQUES = Set.of("fixed", "sliding");
+    public static final Set<String> BACKOFFS = Set.of("constant", "linear", "exponential");
+    private static final Pattern SCOPE = Pattern.compile("ip|header:[a-z0-9-]{1,64}|metadata:[A-Za-z0-9_.-]{1,64}");
+
+    /**
+     * A per-client limit: {@code scope} is {@code ip}, {@code header:<name>} or {@code metadata:<key>}; each
+     * distinct value of the scope gets its own counter.
+     */
+    public record RateLimitRule(String scope, int limit, int interval, String technique) {
+        ObjectNode toJson() {
+            ObjectNode o = Json.MAPPER.createObjectNode();
+            o.put("scope", scope);
+            o.put("limit", limit);
+            o.put("interval", interval);
+            o.put("technique", technique);
+            return o;
+        }
+    }
+
+    /** Settings of a gateway nobody configured: the process defaults, under that id. */
+    public static GatewaySettings defaults(String id, Map<String, String> env) {
+        return new GatewaySettings(id,
+                envInt(env, "GATEWAY_DEFAULT_CACHE_TTL", 0),
+                !"false".equalsIgnoreCase(env.getOrDefault("GATEWAY_DEFAULT_COLLECT_LOGS", "true")),
+                envInt(env, "GATEWAY_DEFAULT_RATE_LIMIT", 0),
+                envInt(env, "GATEWAY_DEFAULT_RATE_LIMIT_INTERVAL", 60),
+                env.getOrDefault("GATEWAY_DEFAULT_RATE_LIMIT_TECHNIQUE", "fixed"),
+                List.of(),
+                "true".equalsIgnoreCase(env.getOrDefault("GATEWAY_DEFAULT_RATE_LIMIT_FAIL_CLOSED", "false")),
+                "true".equalsIgnoreCase(env.getOrDefault("GATEWAY_DEFAULT_AUTHENTICATION", "false")),
+                envInt(env, "GATEWAY_DEFAULT_RETRY_MAX_ATTEMPTS", 1),
+                envInt(env, "GATEWAY_DEFAULT_RETRY_DELAY_MS", 500),
+                env.getOrDefault("GATEWAY_DEFAULT_RETRY_BACKOFF", "exponential"),
+                envInt(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30),
+                envInt(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000),
+                0, 0).validated();
+    }
+
+    public GatewaySettings withId(String newId) {
+        return new GatewaySettings(newId, cacheTtl, collectLogs, rateLimitingLimit, rateLimitingInterval,
+                rateLimitingTechnique, rateLimitingRules, rateLimitingFailClosed, authentication, retryMaxAttempts,
+                retryDelay, retryBackoff, logRetentionDays, requestTimeout, createdAt, modifiedAt);
+    }
+
+    /** Applies a PUT body on top of these settings; unknown or invalid fields are a 400 naming the field. */
+    public GatewaySettings merge(JsonNode patch, long now) {
+        if (patch == null || !patch.isObject()) {
+            throw bad("body", "must be a JSON object of settings, for example {\"cache_ttl\": 300}");
+        }
+        int cacheTtl = this.cacheTtl;
+        boolean collectLogs = this.collectLogs;
+        int rlLimit = rateLimitingLimit;
+        int rlInterval = rateLimitingInterval;
+        String rlTechnique = rateLimitingTechnique;
+        List<RateLimitRule> rules = rateLimitingRules;
+        boolean failClosed = rateLimitingFailClosed;
+        boolean auth = authentication;
+        int attempts = retryMaxAttempts;
+        int delay = retryDelay;
+        String backoff = retryBackoff;
+        int retention = logRetentionDays;
+        int timeout = requestTimeout;
+        Iterator<Map.Entry<String, JsonNode>> fields = patch.properties().iterator();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            JsonNode v = f.getValue();
+            switch (f.getKey()) {
+                case "id", "created_at", "modified_at" -> { }
+                case "cache_ttl" -> cacheTtl = integer(f.getKey(), v);
+                case "collect_logs" -> collectLogs = bool(f.getKey(), v);
+                case "rate_limiting_limit" -> rlLimit = integer(f.getKey(), v);
+                case "rate_limiting_interval" -> rlInterval = integer(f.getKey(), v);
+                case "rate_limiting_technique" -> rlTechnique = text(f.getKey(), v);
+                case "rate_limiting_rules" -> rules = rules(v);
+                case "rate_limiting_fail_closed" -> failClosed = bool(f.getKey(), v);
+                case "authentication" -> auth = bool(f.getKey(), v);
+                case "retry_max_attempts" -> attempts = integer(f.getKey(), v);
+                case "retry_delay" -> delay = integer(f.getKey(), v);
+                case "retry_backoff" -> backoff = text(f.getKey(), v);
+                case "log_retention_days" -> retention = integer(f.getKey(), v);
+                case "request_timeout" -> timeout = integer(f.getKey(), v);
+                default -> throw bad(f.getKey(), "is not a gateway setting");
+            }
+        }
+        return new GatewaySettings(id, cacheTtl, collectLogs, rlLimit, rlInterval, rlTechnique, rules, failClosed, auth,
+                attempts, delay, backoff, retention, timeout, createdAt == 0 ? now : createdAt, now).validated();
+    }
+
+    public GatewaySettings validated() {
+        if (cacheTtl != 0 && (cacheTtl < MIN_CACHE_TTL || cacheTtl > MAX_CACHE_TTL)) {
+            throw bad("cache_ttl", "must be 0 (off) or seconds from " + MIN_CACHE_TTL + " to " + MAX_CACHE_TTL);
+        }
+        if (rateLimitingLimit < 0 || rateLimitingLimit > 1_000_000_000) {
+            throw bad("rate_limiting_limit", "must be 0 (off) or a positive number of requests");
+        }
+        if (rateLimitingInterval < 1 || rateLimitingInterval > 86_400) {
+            throw bad("rate_limiting_interval", "must be seconds from 1 to 86400");
+        }
+        if (!TECHNIQUES.contains(rateLimitingTechnique)) {
+            throw bad("rate_limiting_technique", "must be fixed or sliding");
+        }
+        if (retryMaxAttempts < 1 || retryMaxAttempts > 5) {
+            throw bad("retry_max_attempts", "must be from 1 to 5");
+        }
+        if (retryDelay < 0 || retryDelay > 5_000) {
+            throw bad("retry_delay", "must be milliseconds from 0 to 5000");
+        }
+        if (!BACKOFFS.contains(retryBackoff)) {
+            throw bad("retry_backoff", "must be constant, linear or exponential");
+        }
+        if (logRetentionDays < 1 || logRetentionDays > 3650) {
+            throw bad("log_retention_days", "must be days from 1 to 3650");
+        }
+        if (requestTimeout < 1 || requestTimeout > 900_000) {
+            throw bad("request_timeout", "must be milliseconds from 1 to 900000");
+        }
+        return this;
+    }
+
+    public ObjectNode toJson() {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("id", id);
+        o.put("cache_ttl", cacheTtl);
+        o.put("collect_logs", collectLogs);
+        o.put("rate_limiting_limit", rateLimitingLimit);
+        o.put("rate_limiting_interval", rateLimitingInterval);
+        o.put("rate_limiting_technique", rateLimitingTechnique);
+        ArrayNode rules = o.putArray("rate_limiting_rules");
+        rateLimitingRules.forEach(r -> rules.add(r.toJson()));
+        o.put("rate_limiting_fail_closed", rateLimitingFailClosed);
+        o.put("authentication", authentication);
+        o.put("retry_max_attempts", retryMaxAttempts);
+        o.put("retry_delay", retryDelay);
+        o.put("retry_backoff", retryBackoff);
+        o.put("log_retention_days", logRetentionDays);
+        o.put("request_timeout", requestTimeout);
+        if (createdAt > 0) {
+            o.put("created_at", java.time.Instant.ofEpochMilli(createdAt).toString());
+            o.put("modified_at", java.time.Instant.ofEpochMilli(modifiedAt).toString());
+        }
+        return o;
+    }
+
+    /** Reads what {@link #toJson()} wrote (the stored form). */
+    public static GatewaySettings fromJson(String id, JsonNode stored, Map<String, String> env) {
+        GatewaySettings base = defaults(id, env);
+        ObjectNode copy = ((ObjectNode) stored).deepCopy();
+        long created = copy.has("created_at") ? java.time.Instant.parse(copy.get("created_at").asText()).toEpochMilli() : 0;
+        long modified = copy.has("modified_at") ? java.time.Instant.parse(copy.get("modified_at").asText()).toEpochMilli() : 0;
+        GatewaySettings merged = base.merge(copy, modified);
+        return new GatewaySettings(id, merged.cacheTtl, merged.collectLogs, merged.rateLimitingLimit,
+                merged.rateLimitingInterval, merged.rateLimitingTechnique, merged.rateLimitingRules,
+                merged.rateLimitingFailClosed, merged.authentication, merged.retryMaxAttempts, merged.retryDelay,
+                merged.retryBackoff, merged.logRetentionDays, merged.requestTimeout, created, modified);
+    }
+
+    private static List<RateLimitRule> rules(JsonNode v) {
+        if (!v.isArray() || v.size() > 10) {
+            throw bad("rate_limiting_rules", "must be an array of at most 10 rules");
+        }
+        List<RateLimitRule> rules = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            JsonNode r = v.get(i);
+            String field = "rate_limiting_rules[" + i + "]";
+            if (!r.isObject()) {
+                throw bad(field, "must be an object {\"scope\", \"limit\", \"interval\", \"technique\"}");
+            }
+            String scope = r.path("scope").asText("").toLowerCase(Locale.ROOT);
+            if (scope.startsWith("metadata:")) {
+                scope = "metadata:" + r.path("scope").asText().substring("metadata:".length());
+            }
+            if (!SCOPE.matcher(scope).matches()) {
+                throw bad(field + ".scope", "must be ip, header:<name> or metadata:<key>");
+            }
+            int limit = r.path("limit").asInt(-1);
+            if (limit < 1) {
+                throw bad(field + ".limit", "must be a positive number of requests");
+            }
+            int interval = r.path("interval").asInt(-1);
+            if (interval < 1 || interval > 86_400) {
+                throw bad(field + ".interval", "must be seconds from 1 to 86400");
+            }
+            String technique = r.path("technique").asText("fixed");
+            if (!TECHNIQUES.contains(technique)) {
+                throw bad(field + ".technique", "must be fixed or sliding");
+            }
+            rules.add(new RateLimitRule(scope, limit, interval, technique));
+        }
+        return List.copyOf(rules);
+    }
+
+    private static int integer(String field, JsonNode v) {
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw bad(field, "must be a whole number");
+        }
+        return v.asInt();
+    }
+
+    private static boolean bool(String field, JsonNode v) {
+        if (!v.isBoolean()) {
+            throw bad(field, "must be true or false");
+        }
+        return v.asBoolean();
+    }
+
+    private static String text(String field, JsonNode v) {
+        if (!v.isTextual()) {
+            throw bad(field, "must be a string");
+        }
+        return v.asText();
+    }
+
+    private static int envInt(Map<String, String> env, String name, int fallback) {
+        String raw = env.get(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(raw.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number, got " + raw);
+        }
+    }
+
+    private static GatewayException bad(String field, String what) {
+        return new GatewayException(ErrorCode.BAD_REQUEST, "Invalid setting '" + field + "': " + what + ".");
+    }
+}
