@@ -2,6 +2,7 @@ package io.aigateway;
 
 import io.aigateway.admin.AdminApi;
 import io.aigateway.config.GatewayConfig;
+import io.aigateway.config.SettingsCache;
 import io.aigateway.core.ChunkSink;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.Errors;
@@ -18,6 +19,7 @@ import io.aigateway.log.LogIds;
 import io.aigateway.log.RequestRecorder;
 import io.aigateway.provider.RequestBodyInfo;
 import io.aigateway.provider.RouteParser;
+import io.aigateway.upstream.UniversalStep;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,16 +41,24 @@ public final class Gateway {
 
     private final GatewayConfig config;
     private final RouteParser routes;
-    private final List<Interceptor> steps;
+    private final SettingsCache settings;
+    private final List<Interceptor> direct;
+    private final List<Interceptor> universal;
     private final RequestRecorder recorder;
     private final AdminApi admin;
     private final LogIds ids;
 
-    public Gateway(GatewayConfig config, RouteParser routes, List<Interceptor> steps, RequestRecorder recorder,
-                   AdminApi admin, LogIds ids) {
+    /**
+     * @param requestSteps  run once per client request (authentication, rate limits)
+     * @param providerSteps run per provider call (cache, upstream); the universal endpoint runs them per step
+     */
+    public Gateway(GatewayConfig config, RouteParser routes, SettingsCache settings, List<Interceptor> requestSteps,
+                   List<Interceptor> providerSteps, RequestRecorder recorder, AdminApi admin, LogIds ids) {
         this.config = config;
         this.routes = routes;
-        this.steps = List.copyOf(steps);
+        this.settings = settings;
+        this.direct = concat(requestSteps, providerSteps);
+        this.universal = concat(requestSteps, List.of(new UniversalStep(routes, providerSteps)));
         this.recorder = recorder;
         this.admin = admin;
         this.ids = ids;
@@ -105,23 +115,30 @@ public final class Gateway {
             ex.account = gp.account();
             ex.gatewayId = gp.gatewayId();
             ex.options = RequestOptions.parse(request.headers());
-            ex.settings = config.defaultsFor(gp.gatewayId());
+            SettingsCache.Lookup lookup = settings.get(gp.gatewayId());
+            ex.settings = lookup.settings();
+            if (lookup.storeError()) {
+                ex.storeErrors++;
+            }
             ex.logRetentionDays = ex.settings.logRetentionDays();
             ex.collectLog = ex.options.collectLog().orElse(ex.settings.collectLogs());
-            if (gp.providerSlug() == null) {
-                throw new GatewayException(ErrorCode.ROUTE_NOT_FOUND, "Add a provider to the path: /v1/"
-                        + gp.account() + "/" + gp.gatewayId() + "/{provider}/... (for example /openai/chat/completions).");
-            }
-            ex.providerSlug = gp.providerSlug();
-            ex.route = routes.parse(gp, request.rawQuery());
             if (request.body().length > config.maxRequestBytes()) {
                 throw tooLarge(config.maxRequestBytes());
             }
+            if (gp.providerSlug() == null || gp.providerSlug().isEmpty()) {
+                if (!"POST".equals(request.method())) {
+                    throw new GatewayException(ErrorCode.ROUTE_NOT_FOUND, "Add a provider to the path: /v1/"
+                            + gp.account() + "/" + gp.gatewayId() + "/{provider}/... (for example /openai/chat/completions),"
+                            + " or POST an array of steps here (universal endpoint).");
+                }
+                return recorded(ex, new InterceptorChain(universal, ex).proceed());
+            }
+            ex.providerSlug = gp.providerSlug();
+            ex.route = routes.parse(gp, request.rawQuery());
             RequestBodyInfo body = RequestBodyInfo.inspect(request.body());
             ex.model = body.model() != null ? body.model() : ex.route.provider().modelFromPath(ex.route.restPath()).orElse(null);
             ex.streamRequested = body.stream() || isStreamingPath(ex.route.restPath());
-            GatewayResponse response = new InterceptorChain(steps, ex).proceed();
-            return recorded(ex, response);
+            return recorded(ex, new InterceptorChain(direct, ex).proceed());
         } catch (GatewayException e) {
             return failed(ex, e);
         } catch (RuntimeException e) {
@@ -201,6 +218,12 @@ public final class Gateway {
         private void complete() {
             recorder.record(ex).whenComplete((v, e) -> done.complete(null));
         }
+    }
+
+    private static List<Interceptor> concat(List<Interceptor> a, List<Interceptor> b) {
+        List<Interceptor> all = new java.util.ArrayList<>(a);
+        all.addAll(b);
+        return List.copyOf(all);
     }
 
     private static boolean isStreamingPath(String rest) {

@@ -6,6 +6,10 @@ import io.aigateway.cache.CacheStore;
 import io.aigateway.ratelimit.RateLimitStep;
 import io.aigateway.ratelimit.RateLimiter;
 import io.aigateway.admin.AdminAuth;
+import io.aigateway.auth.AuthStep;
+import io.aigateway.auth.GatewayTokens;
+import io.aigateway.config.SettingsCache;
+import io.aigateway.config.SettingsStore;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.core.Interceptor;
 import io.aigateway.log.LogIds;
@@ -66,12 +70,19 @@ public final class GatewayApp implements AutoCloseable {
         RequestRecorder recorder = new RequestRecorder(logs, metrics, background, config.logBodyBytes());
         RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
         // The pipeline, in order. Each step may answer early or hand on; see Gateway for what runs around it.
-        List<Interceptor> steps = List.of(
-                new RateLimitStep(new RateLimiter(dynamo, config.tableName(), Clock.systemUTC())),
+        GatewayTokens tokens = new GatewayTokens(dynamo, config.tableName(), config.settingsRefreshMillis());
+        SettingsStore settingsStore = new SettingsStore(dynamo, config.tableName(), config.env());
+        SettingsCache settings = new SettingsCache(settingsStore, config, background, config.settingsRefreshMillis());
+        List<Interceptor> requestSteps = List.of(
+                new AuthStep(tokens),
+                new RateLimitStep(new RateLimiter(dynamo, config.tableName(), Clock.systemUTC())));
+        List<Interceptor> providerSteps = List.of(
                 new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background),
-                new UpstreamStep(upstream, config.requestTimeout(), config.logBodyBytes()));
-        AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs);
-        Gateway gateway = new Gateway(config, routes, steps, recorder, admin, new LogIds());
+                new UpstreamStep(upstream, config.logBodyBytes()));
+        AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,
+                config);
+        Gateway gateway = new Gateway(config, routes, settings, requestSteps, providerSteps, recorder, admin,
+                new LogIds());
         return new GatewayApp(gateway, upstream, background, owned);
     }
 

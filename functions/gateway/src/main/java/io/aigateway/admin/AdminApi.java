@@ -2,6 +2,12 @@ package io.aigateway.admin;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.aigateway.auth.GatewayTokens;
+import io.aigateway.config.GatewayConfig;
+import io.aigateway.config.GatewaySettings;
+import io.aigateway.config.SettingsCache;
+import io.aigateway.config.SettingsStore;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.GatewayRequest;
@@ -34,32 +40,153 @@ public final class AdminApi {
 
     private final AdminAuth auth;
     private final LogStore logs;
+    private final SettingsStore settings;
+    private final SettingsCache settingsCache;
+    private final GatewayTokens tokens;
+    private final GatewayConfig config;
 
-    public AdminApi(AdminAuth auth, LogStore logs) {
+    public AdminApi(AdminAuth auth, LogStore logs, SettingsStore settings, SettingsCache settingsCache,
+                    GatewayTokens tokens, GatewayConfig config) {
         this.auth = auth;
         this.logs = logs;
+        this.settings = settings;
+        this.settingsCache = settingsCache;
+        this.tokens = tokens;
+        this.config = config;
     }
 
     public GatewayResponse handle(GatewayRequest request) {
-        if (!request.rawPath().startsWith(PREFIX)) {
+        String path = request.rawPath();
+        if (!path.startsWith("/api/v1/gateways")) {
             throw notFound();
         }
         auth.check(request.headers());
-        String[] parts = request.rawPath().substring(PREFIX.length()).split("/", -1);
-        // {gateway}/logs[/{id}]
-        if (parts.length < 2 || !"logs".equals(parts[1]) || parts.length > 3) {
-            throw notFound();
+        String method = request.method();
+        if (path.equals("/api/v1/gateways") || path.equals(PREFIX)) {
+            requireMethod(method, "GET");
+            return listGateways();
         }
+        String[] parts = path.substring(PREFIX.length()).split("/", -1);
         String gateway = parts[0];
         if (!RouteParser.ID.matcher(gateway).matches()) {
             throw new GatewayException(ErrorCode.BAD_PATH, "Invalid gateway id in the admin path.");
         }
-        if (!"GET".equals(request.method())) {
-            throw new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, "Use GET on " + request.rawPath() + ".");
+        if (parts.length == 1) {
+            return switch (method) {
+                case "GET" -> getGateway(gateway);
+                case "PUT" -> putGateway(gateway, request.body());
+                case "DELETE" -> deleteGateway(gateway);
+                default -> throw methodNotAllowed(path, "GET, PUT or DELETE");
+            };
         }
-        return parts.length == 3 && !parts[2].isEmpty()
-                ? getLog(gateway, parts[2])
-                : listLogs(gateway, QueryString.parse(request.rawQuery()));
+        String section = parts[1];
+        if ("logs".equals(section) && parts.length <= 3) {
+            requireMethod(method, "GET");
+            return parts.length == 3 && !parts[2].isEmpty()
+                    ? getLog(gateway, parts[2])
+                    : listLogs(gateway, QueryString.parse(request.rawQuery()));
+        }
+        if ("tokens".equals(section) && parts.length == 2) {
+            return switch (method) {
+                case "GET" -> listTokens(gateway);
+                case "POST" -> createToken(gateway, request.body());
+                default -> throw methodNotAllowed(path, "GET or POST");
+            };
+        }
+        if ("tokens".equals(section) && parts.length == 3) {
+            requireMethod(method, "DELETE");
+            if (!tokens.revoke(gateway, parts[2])) {
+                throw new GatewayException(ErrorCode.ROUTE_NOT_FOUND, "No token with that id in gateway '" + gateway + "'.");
+            }
+            return ok(envelope());
+        }
+        throw notFound();
+    }
+
+    private GatewayResponse listGateways() {
+        ObjectNode root = envelope();
+        ArrayNode result = root.putArray("result");
+        settings.list().forEach(s -> result.add(s.toJson()));
+        root.putObject("result_info").put("count", result.size());
+        return ok(root);
+    }
+
+    private GatewayResponse getGateway(String gateway) {
+        GatewaySettings found = settings.get(gateway).orElseThrow(() -> new GatewayException(ErrorCode.GATEWAY_NOT_FOUND,
+                "Gateway '" + gateway + "' has no stored settings; it runs on the defaults. PUT settings to configure it."));
+        ObjectNode root = envelope();
+        root.set("result", found.toJson());
+        return ok(root);
+    }
+
+    private GatewayResponse putGateway(String gateway, byte[] body) {
+        JsonNode patch = parseBody(body);
+        long now = System.currentTimeMillis();
+        GatewaySettings base = settings.get(gateway).orElseGet(() -> config.defaultsFor(gateway));
+        GatewaySettings updated = base.merge(patch, now);
+        settings.put(updated);
+        settingsCache.invalidate(gateway);
+        ObjectNode root = envelope();
+        root.set("result", updated.toJson());
+        return ok(root);
+    }
+
+    private GatewayResponse deleteGateway(String gateway) {
+        if (!settings.delete(gateway)) {
+            throw new GatewayException(ErrorCode.GATEWAY_NOT_FOUND, "Gateway '" + gateway + "' has no stored settings.");
+        }
+        settingsCache.invalidate(gateway);
+        return ok(envelope());
+    }
+
+    private GatewayResponse listTokens(String gateway) {
+        ObjectNode root = envelope();
+        ArrayNode result = root.putArray("result");
+        for (GatewayTokens.TokenInfo t : tokens.list(gateway)) {
+            ObjectNode o = result.addObject();
+            o.put("id", t.id());
+            o.put("name", t.name());
+            o.put("created_at", Instant.ofEpochMilli(t.createdAt()).toString());
+        }
+        return ok(root);
+    }
+
+    private GatewayResponse createToken(String gateway, byte[] body) {
+        JsonNode json = parseBody(body);
+        JsonNode name = json.get("name");
+        if (name == null || !name.isTextual() || name.asText().isBlank() || name.asText().length() > 128) {
+            throw bad("name must be a string of 1-128 characters, for example {\"name\": \"backend\"}.");
+        }
+        GatewayTokens.Created created = tokens.create(gateway, name.asText(), System.currentTimeMillis());
+        ObjectNode root = envelope();
+        ObjectNode result = root.putObject("result");
+        result.put("id", created.info().id());
+        result.put("name", created.info().name());
+        result.put("token", created.token());
+        result.put("created_at", Instant.ofEpochMilli(created.info().createdAt()).toString());
+        return ok(root);
+    }
+
+    private static JsonNode parseBody(byte[] body) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw bad("the body must be a JSON object.");
+            }
+            return node;
+        } catch (java.io.IOException e) {
+            throw bad("the body must be a JSON object.");
+        }
+    }
+
+    private static void requireMethod(String method, String expected) {
+        if (!expected.equals(method)) {
+            throw new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, "Use " + expected + " here.");
+        }
+    }
+
+    private static GatewayException methodNotAllowed(String path, String allowed) {
+        return new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, "Use " + allowed + " on " + path + ".");
     }
 
     private GatewayResponse getLog(String gateway, String id) {
@@ -167,6 +294,6 @@ public final class AdminApi {
 
     private static GatewayException notFound() {
         return new GatewayException(ErrorCode.ROUTE_NOT_FOUND,
-                "No admin route here. Try GET /api/v1/gateways/{gateway_id}/logs.");
+                "No admin route here. Routes: /api/v1/gateways[/{gateway_id}[/logs[/{log_id}]|/tokens[/{token_id}]]].");
     }
 }

@@ -25,7 +25,9 @@ public record GatewayConfig(
         int logBodyBytes,
         boolean emitMetrics,
         long cacheMemoryBytes,
-        GatewaySettings defaults) {
+        long settingsRefreshMillis,
+        GatewaySettings defaults,
+        Map<String, String> env) {
 
     public static final String UPSTREAM_PREFIX = "GATEWAY_UPSTREAM_";
 
@@ -55,14 +57,16 @@ public record GatewayConfig(
                 intVar(env, "GATEWAY_LOG_BODY_BYTES", 4096, 0, 64 * 1024),
                 !"off".equalsIgnoreCase(env.getOrDefault("GATEWAY_METRICS", "emf")),
                 intVar(env, "GATEWAY_CACHE_MEMORY_MB", 64, 0, 4096) * 1024L * 1024L,
-                defaults(env));
+                intVar(env, "GATEWAY_SETTINGS_REFRESH_SECONDS", 5, 1, 3600) * 1000L,
+                defaults(env),
+                Map.copyOf(env));
     }
 
     /** A copy with other upstream overrides (tests point providers at loopback servers). */
     public GatewayConfig withUpstreamOverrides(Map<String, URI> overrides) {
         return new GatewayConfig(tableName, Map.copyOf(overrides), adminToken, adminTokenSecretArn, accountId,
                 logRetentionDays, requestTimeout, streamIdleTimeout, connectTimeout, maxRequestBytes, logBodyBytes,
-                emitMetrics, cacheMemoryBytes, defaults);
+                emitMetrics, cacheMemoryBytes, settingsRefreshMillis, defaults, env);
     }
 
     /** The settings of a gateway nobody configured, under its id. */

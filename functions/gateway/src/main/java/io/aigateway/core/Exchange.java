@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * place two threads may meet.
  */
 public final class Exchange {
-    private final GatewayRequest request;
+    private final GatewayRequest clientRequest;
+    private GatewayRequest request;
     private final String logId;
     private final AtomicBoolean finished = new AtomicBoolean();
 
@@ -40,6 +41,8 @@ public final class Exchange {
     public Integer step;
     public final List<Integer> failedSteps = new ArrayList<>();
     public int storeErrors;
+    /** Set by the universal endpoint for its current step (the step's own config); else taken from headers. */
+    public io.aigateway.upstream.RetryPolicy retryPolicy;
     private final List<CompletableFuture<?>> pendingWrites = new ArrayList<>(1);
 
     public int status;
@@ -59,12 +62,24 @@ public final class Exchange {
     public byte[] responseHead = new byte[0];
 
     public Exchange(GatewayRequest request, String logId) {
+        this.clientRequest = request;
         this.request = request;
         this.logId = logId;
     }
 
+    /** What goes to the provider: the client's request, or the current step's of a universal request. */
     public GatewayRequest request() {
         return request;
+    }
+
+    /** What the client sent (for the log). */
+    public GatewayRequest clientRequest() {
+        return clientRequest;
+    }
+
+    /** The universal endpoint sends each step's own request. */
+    public void useRequest(GatewayRequest stepRequest) {
+        this.request = stepRequest;
     }
 
     public String logId() {
@@ -93,7 +108,7 @@ public final class Exchange {
     }
 
     public long millisSinceReceived(long nanos) {
-        return nanos == 0 ? -1 : Math.max(0, (nanos - request.receivedAtNanos()) / 1_000_000);
+        return nanos == 0 ? -1 : Math.max(0, (nanos - clientRequest.receivedAtNanos()) / 1_000_000);
     }
 
     public long upstreamMillis() {

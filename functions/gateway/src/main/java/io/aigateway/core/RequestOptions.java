@@ -17,7 +17,10 @@ public record RequestOptions(
         Map<String, Object> metadata,
         String eventId,
         Optional<Boolean> collectLog,
-        Optional<Duration> requestTimeout) {
+        Optional<Duration> requestTimeout,
+        Optional<Integer> maxAttempts,
+        Optional<Integer> retryDelay,
+        Optional<String> backoff) {
 
     public static final int MAX_METADATA_ENTRIES = 5;
     private static final int MAX_METADATA_VALUE = 256;
@@ -28,7 +31,36 @@ public record RequestOptions(
                 metadata(headers.firstOrNull("cf-aig-metadata")),
                 eventId(headers.firstOrNull("cf-aig-event-id")),
                 bool(headers, "cf-aig-collect-log"),
-                timeout(headers.firstOrNull("cf-aig-request-timeout")));
+                timeout(headers.firstOrNull("cf-aig-request-timeout")),
+                bounded(headers.firstOrNull("cf-aig-max-attempts"), "cf-aig-max-attempts", 1, 5, ""),
+                bounded(headers.firstOrNull("cf-aig-retry-delay"), "cf-aig-retry-delay", 0, 5000, " milliseconds"),
+                backoff(headers.firstOrNull("cf-aig-backoff")));
+    }
+
+    private static Optional<Integer> bounded(String raw, String name, int min, int max, String unit) {
+        if (raw == null) {
+            return Optional.empty();
+        }
+        try {
+            int v = Integer.parseInt(raw.trim());
+            if (v >= min && v <= max) {
+                return Optional.of(v);
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw bad(name + " must be a whole number from " + min + " to " + max + unit + ".");
+    }
+
+    private static Optional<String> backoff(String raw) {
+        if (raw == null) {
+            return Optional.empty();
+        }
+        String v = raw.trim().toLowerCase();
+        if (v.equals("constant") || v.equals("linear") || v.equals("exponential")) {
+            return Optional.of(v);
+        }
+        throw bad("cf-aig-backoff must be constant, linear or exponential.");
     }
 
     private static Map<String, Object> metadata(String raw) {

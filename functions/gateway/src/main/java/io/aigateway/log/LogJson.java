@@ -49,6 +49,9 @@ public final class LogJson {
         o.put("attempts", log.attempts());
         o.put("error_code", log.errorCode());
         o.put("outcome", log.outcome());
+        o.put("step", log.step());
+        log.failedSteps().forEach(o.putArray("failed_steps")::add);
+        o.put("cache_note", log.cacheNote());
         o.put("expires_at", Instant.ofEpochSecond(log.expiresAt()).toString());
         return o;
     }

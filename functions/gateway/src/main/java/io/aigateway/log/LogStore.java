@@ -237,6 +237,13 @@ public final class LogStore {
             item.put("error_code", n(log.errorCode()));
         }
         putIfPresent(item, "outcome", log.outcome());
+        if (log.step() != null) {
+            item.put("step", n(log.step()));
+        }
+        if (!log.failedSteps().isEmpty()) {
+            item.put("failed_steps", AttributeValue.fromL(log.failedSteps().stream().map(i -> n(i)).toList()));
+        }
+        putIfPresent(item, "cache_note", log.cacheNote());
         return item;
     }
 
@@ -274,6 +281,10 @@ public final class LogStore {
                 (int) num(item, "attempts"),
                 item.containsKey("error_code") ? (int) num(item, "error_code") : null,
                 str(item, "outcome"),
+                item.containsKey("step") ? (int) num(item, "step") : null,
+                item.containsKey("failed_steps")
+                        ? item.get("failed_steps").l().stream().map(v -> Integer.parseInt(v.n())).toList() : List.of(),
+                str(item, "cache_note"),
                 num(item, TableSchema.EXPIRES_AT));
     }
 

@@ -1,5 +1,6 @@
 package io.aigateway.log;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,5 +34,8 @@ public record RequestLog(
         int attempts,
         Integer errorCode,
         String outcome,
+        Integer step,
+        List<Integer> failedSteps,
+        String cacheNote,
         long expiresAt) {
 }

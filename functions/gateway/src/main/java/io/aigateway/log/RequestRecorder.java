@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -56,7 +57,7 @@ public final class RequestRecorder {
     }
 
     RequestLog toLog(Exchange ex) {
-        GatewayRequest request = ex.request();
+        GatewayRequest request = ex.clientRequest();
         long created = request.receivedAtMillis();
         boolean textual = isText(request.headers().firstOrNull("content-type"));
         return new RequestLog(
@@ -86,6 +87,9 @@ public final class RequestRecorder {
                 ex.attempts,
                 ex.error == null ? null : ex.error.code(),
                 outcome(ex),
+                ex.step,
+                List.copyOf(ex.failedSteps),
+                ex.cacheNote,
                 created / 1000 + ex.logRetentionDays * 86_400L);
     }
 

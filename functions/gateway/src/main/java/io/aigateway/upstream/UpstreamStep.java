@@ -1,44 +1,94 @@
 package io.aigateway.upstream;
 
+import io.aigateway.config.GatewaySettings;
+import io.aigateway.core.ErrorCode;
 import io.aigateway.core.Exchange;
+import io.aigateway.core.GatewayException;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.GatewayResponse;
 import io.aigateway.core.Headers;
 import io.aigateway.core.Interceptor;
+import io.aigateway.core.RequestOptions;
 import io.aigateway.provider.UsageTap;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
-/** The last step: one call to the provider, its response passed back as a stream. */
+/**
+ * The last step: the call to the provider, with retries. Only failures before any response byte is passed on are
+ * retried (the response is returned to the client only once an attempt is final), so a client never sees two
+ * answers spliced together.
+ */
 public final class UpstreamStep implements Interceptor {
     /** Bodies larger than this are still proxied, but their usage is not parsed. */
     private static final int MAX_USAGE_JSON = 8 * 1024 * 1024;
 
     private final UpstreamClient client;
-    private final Duration defaultTimeout;
     private final int logBodyBytes;
 
-    public UpstreamStep(UpstreamClient client, Duration defaultTimeout, int logBodyBytes) {
+    public UpstreamStep(UpstreamClient client, int logBodyBytes) {
         this.client = client;
-        this.defaultTimeout = defaultTimeout;
         this.logBodyBytes = logBodyBytes;
+    }
+
+    public static RetryPolicy policy(RequestOptions options, GatewaySettings settings) {
+        return new RetryPolicy(
+                options.maxAttempts().orElse(settings.retryMaxAttempts()),
+                options.retryDelay().orElse(settings.retryDelay()),
+                options.backoff().orElse(settings.retryBackoff()),
+                options.requestTimeout().orElse(Duration.ofMillis(settings.requestTimeout())));
     }
 
     @Override
     public GatewayResponse intercept(Chain chain) {
         Exchange exchange = chain.exchange();
         GatewayRequest request = exchange.request();
-        Duration timeout = exchange.options.requestTimeout().orElse(defaultTimeout);
-        exchange.upstreamStartNanos = System.nanoTime();
-        exchange.attempts++;
-        UpstreamClient.UpstreamResponse response = client.send(request.method(), exchange.route.upstreamUri(),
-                HeaderPolicy.upstream(request.headers()), request.body(), timeout);
-        exchange.upstreamHeadersNanos = System.nanoTime();
-        exchange.status = response.status();
-        Headers headers = HeaderPolicy.downstream(response.headers());
-        UsageTap tap = UsageTap.forContentType(headers.firstOrNull("content-type"), MAX_USAGE_JSON);
-        return new GatewayResponse(response.status(), headers, new ProxiedBody(response, tap, exchange, logBodyBytes),
-                new CompletableFuture<>());
+        RetryPolicy policy = exchange.retryPolicy != null ? exchange.retryPolicy : policy(exchange.options, exchange.settings);
+        Headers upstreamHeaders = HeaderPolicy.upstream(request.headers());
+        if (exchange.upstreamStartNanos == 0) {
+            exchange.upstreamStartNanos = System.nanoTime();
+        }
+        for (int attempt = 1; ; attempt++) {
+            exchange.attempts++;
+            UpstreamClient.UpstreamResponse response;
+            try {
+                response = client.send(request.method(), exchange.route.upstreamUri(), upstreamHeaders, request.body(),
+                        policy.timeout());
+            } catch (GatewayException failure) {
+                long wait = attempt < policy.maxAttempts() ? policy.delayBefore(attempt + 1, null) : -1;
+                if (wait < 0 || !retryable(failure.code())) {
+                    throw failure;
+                }
+                sleep(wait);
+                continue;
+            }
+            if (attempt < policy.maxAttempts() && RetryPolicy.retryableStatus(response.status())) {
+                long wait = policy.delayBefore(attempt + 1, response.headers().firstOrNull("retry-after"));
+                if (wait >= 0) {
+                    response.cancel();
+                    sleep(wait);
+                    continue;
+                }
+            }
+            exchange.upstreamHeadersNanos = System.nanoTime();
+            exchange.status = response.status();
+            Headers headers = HeaderPolicy.downstream(response.headers());
+            UsageTap tap = UsageTap.forContentType(headers.firstOrNull("content-type"), MAX_USAGE_JSON);
+            return new GatewayResponse(response.status(), headers,
+                    new ProxiedBody(response, tap, exchange, logBodyBytes), new CompletableFuture<>());
+        }
+    }
+
+    private static boolean retryable(ErrorCode code) {
+        return code == ErrorCode.UPSTREAM_UNREACHABLE || code == ErrorCode.UPSTREAM_TIMEOUT;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new GatewayException(ErrorCode.UPSTREAM_UNREACHABLE, "The request was cancelled while waiting to retry.");
+        }
     }
 }

@@ -32,7 +32,7 @@ class LogStoreTest {
     private RequestLog log(long createdAt, String provider, String model, int status, long expiresAtSeconds) {
         return new RequestLog(ids.next(createdAt), createdAt, "gw", provider, model, "POST", "/v1/a/gw/" + provider + "/x",
                 status, status < 400, false, false, 10, 5, 8, 3L, 4L, Map.of("team", "a"), null, "ua", 1, 2, "{}", "{}",
-                1, null, "ok", expiresAtSeconds);
+                1, null, "ok", null, List.of(), null, expiresAtSeconds);
     }
 
     private RequestLog log(long createdAt, String provider, int status) {

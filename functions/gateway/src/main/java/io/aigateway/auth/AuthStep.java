@@ -1,0 +1,46 @@
+package io.aigateway.auth;
+
+import io.aigateway.core.ErrorCode;
+import io.aigateway.core.Exchange;
+import io.aigateway.core.GatewayException;
+import io.aigateway.core.GatewayResponse;
+import io.aigateway.core.Interceptor;
+
+/**
+ * First step: on a gateway with {@code authentication: true}, a request must carry
+ * {@code cf-aig-authorization: Bearer <gateway token>}. A store failure while checking refuses the request
+ * (an authenticated gateway never fails open).
+ */
+public final class AuthStep implements Interceptor {
+    private final GatewayTokens tokens;
+
+    public AuthStep(GatewayTokens tokens) {
+        this.tokens = tokens;
+    }
+
+    @Override
+    public GatewayResponse intercept(Chain chain) {
+        Exchange ex = chain.exchange();
+        if (!ex.settings.authentication()) {
+            return chain.proceed();
+        }
+        String header = ex.request().headers().firstOrNull("cf-aig-authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED, "Gateway '" + ex.gatewayId
+                    + "' requires authentication: send 'cf-aig-authorization: Bearer <gateway token>'.");
+        }
+        boolean valid;
+        try {
+            valid = tokens.verify(ex.gatewayId, header.substring(7).trim());
+        } catch (RuntimeException storeDown) {
+            ex.storeErrors++;
+            throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED,
+                    "The gateway token could not be checked right now; try again.");
+        }
+        if (!valid) {
+            throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED,
+                    "The gateway token is not valid for gateway '" + ex.gatewayId + "' (revoked or mistyped).");
+        }
+        return chain.proceed();
+    }
+}
