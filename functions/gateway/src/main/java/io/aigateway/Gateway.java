@@ -109,6 +109,7 @@ public final class Gateway {
     }
 
     private GatewayResponse proxy(GatewayRequest request) {
+        admin.countProxied();
         Exchange ex = new Exchange(request, ids.next(request.receivedAtMillis()));
         try {
             RouteParser.GatewayPath gp = routes.splitGatewayPath(request.rawPath());

@@ -14,11 +14,13 @@ import io.aigateway.config.GatewayConfig;
 import io.aigateway.core.Interceptor;
 import io.aigateway.log.LogIds;
 import io.aigateway.log.LogStore;
+import io.aigateway.log.LogWriter;
 import io.aigateway.log.RequestRecorder;
 import io.aigateway.metrics.RequestMetrics;
 import io.aigateway.provider.ProviderRegistry;
 import io.aigateway.provider.RouteParser;
 import io.aigateway.store.AwsClients;
+import io.aigateway.store.StoreStats;
 import io.aigateway.upstream.UpstreamClient;
 import io.aigateway.upstream.UpstreamStep;
 import software.amazon.awssdk.http.SdkHttpClient;
@@ -36,21 +38,34 @@ import java.util.function.Supplier;
 public final class GatewayApp implements AutoCloseable {
     private final Gateway gateway;
     private final UpstreamClient upstream;
+    private final LogWriter logWriter;
     private final ExecutorService background;
     private final List<AutoCloseable> owned;
 
-    private GatewayApp(Gateway gateway, UpstreamClient upstream, ExecutorService background, List<AutoCloseable> owned) {
+    private GatewayApp(Gateway gateway, UpstreamClient upstream, LogWriter logWriter, ExecutorService background,
+                       List<AutoCloseable> owned) {
         this.gateway = gateway;
         this.upstream = upstream;
+        this.logWriter = logWriter;
         this.background = background;
         this.owned = owned;
     }
 
-    /** For Lambda and the streaming server: AWS clients from the environment. */
+    /** The buffered Lambda transport: one log write per request, awaited before the handler returns. */
+    public static GatewayApp forLambda(GatewayConfig config) {
+        return fromEnvironment(config, LogWriter.Mode.DIRECT);
+    }
+
+    /** The HTTP server transport (streaming Lambda behind the Web Adapter): batched log writes. */
     public static GatewayApp create(GatewayConfig config) {
+        return fromEnvironment(config, LogWriter.Mode.BATCHED);
+    }
+
+    private static GatewayApp fromEnvironment(GatewayConfig config, LogWriter.Mode mode) {
         SdkHttpClient http = AwsClients.httpClient();
-        DynamoDbClient dynamo = AwsClients.dynamo(http);
-        return build(config, dynamo, RequestMetrics.stdout(config.emitMetrics()), List.of(dynamo, http), http);
+        StoreStats stats = new StoreStats();
+        DynamoDbClient dynamo = AwsClients.dynamo(http, stats);
+        return build(config, dynamo, RequestMetrics.stdout(config.emitMetrics()), stats, mode, List.of(dynamo, http), http);
     }
 
     /** For the local runtime and tests: a DynamoDB client the caller owns. */
@@ -59,31 +74,41 @@ public final class GatewayApp implements AutoCloseable {
     }
 
     public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics) {
-        return build(config, dynamo, metrics, List.of(), null);
+        return create(config, dynamo, metrics, new StoreStats());
+    }
+
+    /** {@code stats} should be the interceptor the caller put on {@code dynamo} (see AwsClients.dynamoBuilder). */
+    public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats) {
+        return build(config, dynamo, metrics, stats, LogWriter.Mode.BATCHED, List.of(), null);
     }
 
     private static GatewayApp build(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics,
-                                    List<AutoCloseable> owned, SdkHttpClient http) {
+                                    StoreStats stats, LogWriter.Mode logMode, List<AutoCloseable> owned,
+                                    SdkHttpClient http) {
         ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
         UpstreamClient upstream = new UpstreamClient(config.connectTimeout(), config.streamIdleTimeout());
         LogStore logs = new LogStore(dynamo, config.tableName(), background);
-        RequestRecorder recorder = new RequestRecorder(logs, metrics, background, config.logBodyBytes());
+        LogWriter logWriter = new LogWriter(logs, background, logMode);
+        RequestRecorder recorder = new RequestRecorder(logWriter, metrics, config.logBodyBytes());
         RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
-        // The pipeline, in order. Each step may answer early or hand on; see Gateway for what runs around it.
         GatewayTokens tokens = new GatewayTokens(dynamo, config.tableName(), config.settingsRefreshMillis());
         SettingsStore settingsStore = new SettingsStore(dynamo, config.tableName(), config.env());
         SettingsCache settings = new SettingsCache(settingsStore, config, background, config.settingsRefreshMillis());
+
+        // The pipeline, in order. Each step may answer early or hand on; Gateway runs routing before them and
+        // the request's log and metrics after them.
         List<Interceptor> requestSteps = List.of(
                 new AuthStep(tokens),
                 new RateLimitStep(new RateLimiter(dynamo, config.tableName(), Clock.systemUTC())));
         List<Interceptor> providerSteps = List.of(
                 new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background),
                 new UpstreamStep(upstream, config.logBodyBytes()));
+
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,
-                config);
+                config, stats);
         Gateway gateway = new Gateway(config, routes, settings, requestSteps, providerSteps, recorder, admin,
                 new LogIds());
-        return new GatewayApp(gateway, upstream, background, owned);
+        return new GatewayApp(gateway, upstream, logWriter, background, owned);
     }
 
     private static Supplier<Optional<String>> adminToken(GatewayConfig config, SdkHttpClient http) {
@@ -109,6 +134,7 @@ public final class GatewayApp implements AutoCloseable {
 
     @Override
     public void close() {
+        logWriter.close();
         upstream.close();
         background.shutdown();
         for (AutoCloseable c : owned) {

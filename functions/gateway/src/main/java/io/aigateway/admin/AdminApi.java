@@ -22,6 +22,7 @@ import io.aigateway.log.LogQuery;
 import io.aigateway.log.LogStore;
 import io.aigateway.log.RequestLog;
 import io.aigateway.provider.RouteParser;
+import io.aigateway.store.StoreStats;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -44,9 +45,12 @@ public final class AdminApi {
     private final SettingsCache settingsCache;
     private final GatewayTokens tokens;
     private final GatewayConfig config;
+    private final StoreStats stats;
+    private final java.util.concurrent.atomic.LongAdder proxied = new java.util.concurrent.atomic.LongAdder();
 
     public AdminApi(AdminAuth auth, LogStore logs, SettingsStore settings, SettingsCache settingsCache,
-                    GatewayTokens tokens, GatewayConfig config) {
+                    GatewayTokens tokens, GatewayConfig config, StoreStats stats) {
+        this.stats = stats;
         this.auth = auth;
         this.logs = logs;
         this.settings = settings;
@@ -57,11 +61,15 @@ public final class AdminApi {
 
     public GatewayResponse handle(GatewayRequest request) {
         String path = request.rawPath();
-        if (!path.startsWith("/api/v1/gateways")) {
+        if (!path.startsWith("/api/v1/gateways") && !path.equals("/api/v1/stats")) {
             throw notFound();
         }
         auth.check(request.headers());
         String method = request.method();
+        if (path.equals("/api/v1/stats")) {
+            requireMethod(method, "GET");
+            return stats();
+        }
         if (path.equals("/api/v1/gateways") || path.equals(PREFIX)) {
             requireMethod(method, "GET");
             return listGateways();
@@ -101,6 +109,26 @@ public final class AdminApi {
             return ok(envelope());
         }
         throw notFound();
+    }
+
+    /** Counted by the gateway for every proxied request. */
+    public void countProxied() {
+        proxied.increment();
+    }
+
+    /** Process counters: proxied requests and DynamoDB calls by operation (count, total ms, failures). */
+    private GatewayResponse stats() {
+        ObjectNode root = envelope();
+        ObjectNode result = root.putObject("result");
+        result.put("proxied_requests", proxied.sum());
+        ObjectNode store = result.putObject("store_calls");
+        stats.snapshot().forEach((op, s) -> {
+            ObjectNode o = store.putObject(op);
+            o.put("calls", s.calls());
+            o.put("total_ms", Math.round(s.totalMillis() * 1000) / 1000.0);
+            o.put("failures", s.failures());
+        });
+        return ok(root);
     }
 
     private GatewayResponse listGateways() {

@@ -17,7 +17,7 @@ final class LambdaApp implements Resource {
     private final GatewayApp app;
 
     private LambdaApp() {
-        this.app = GatewayApp.create(GatewayConfig.fromEnv());
+        this.app = GatewayApp.forLambda(GatewayConfig.fromEnv());
         Core.getGlobalContext().register(this);
     }
 

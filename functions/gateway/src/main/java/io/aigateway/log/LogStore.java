@@ -3,6 +3,8 @@ package io.aigateway.log;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
@@ -52,12 +54,52 @@ public final class LogStore {
     public void write(RequestLog log) {
         String day = DAY.format(Instant.ofEpochMilli(log.createdAt()));
         dynamo.putItem(b -> b.tableName(table).item(toItem(log, day)));
-        if (indexedDays.add(log.gateway() + "#" + day)) {
-            dynamo.updateItem(b -> b.tableName(table)
-                    .key(Map.of(TableSchema.PK, s("LOGDAYS#" + log.gateway()), TableSchema.SK, s("days")))
-                    .updateExpression("ADD #days :day")
-                    .expressionAttributeNames(Map.of("#days", "days"))
-                    .expressionAttributeValues(Map.of(":day", AttributeValue.fromSs(List.of(day)))));
+        indexDay(log.gateway(), day);
+    }
+
+    /** Up to 25 logs in one BatchWriteItem; unprocessed items are retried a few times, then reported. */
+    public void writeBatch(List<RequestLog> logs) {
+        List<WriteRequest> writes = new ArrayList<>(logs.size());
+        for (RequestLog log : logs) {
+            String day = DAY.format(Instant.ofEpochMilli(log.createdAt()));
+            writes.add(WriteRequest.builder().putRequest(p -> p.item(toItem(log, day))).build());
+            indexDay(log.gateway(), day);
+        }
+        Map<String, List<WriteRequest>> pending = Map.of(table, writes);
+        for (int attempt = 0; attempt < 5 && !pending.isEmpty(); attempt++) {
+            if (attempt > 0) {
+                sleep(20L << attempt);
+            }
+            Map<String, List<WriteRequest>> request = pending;
+            BatchWriteItemResponse response = dynamo.batchWriteItem(b -> b.requestItems(request));
+            pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
+        }
+        if (!pending.isEmpty()) {
+            throw new IllegalStateException(pending.getOrDefault(table, List.of()).size() + " logs left unprocessed");
+        }
+    }
+
+    /** The day index is written once per gateway and day by each instance. */
+    private void indexDay(String gateway, String day) {
+        if (indexedDays.add(gateway + "#" + day)) {
+            try {
+                dynamo.updateItem(b -> b.tableName(table)
+                        .key(Map.of(TableSchema.PK, s("LOGDAYS#" + gateway), TableSchema.SK, s("days")))
+                        .updateExpression("ADD #days :day")
+                        .expressionAttributeNames(Map.of("#days", "days"))
+                        .expressionAttributeValues(Map.of(":day", AttributeValue.fromSs(List.of(day)))));
+            } catch (RuntimeException e) {
+                indexedDays.remove(gateway + "#" + day);
+                throw e;
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

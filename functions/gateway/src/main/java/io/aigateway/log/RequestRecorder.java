@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 
 /**
  * Ends a request: one metrics document and, unless logging is off for it, one log record, whatever happened.
@@ -19,15 +18,13 @@ import java.util.concurrent.ExecutorService;
 public final class RequestRecorder {
     private static final Logger LOG = LoggerFactory.getLogger(RequestRecorder.class);
 
-    private final LogStore logs;
+    private final LogWriter logs;
     private final RequestMetrics metrics;
-    private final ExecutorService background;
     private final int bodyHeadBytes;
 
-    public RequestRecorder(LogStore logs, RequestMetrics metrics, ExecutorService background, int bodyHeadBytes) {
+    public RequestRecorder(LogWriter logs, RequestMetrics metrics, int bodyHeadBytes) {
         this.logs = logs;
         this.metrics = metrics;
-        this.background = background;
         this.bodyHeadBytes = bodyHeadBytes;
     }
 
@@ -44,15 +41,12 @@ public final class RequestRecorder {
             return ex.pendingWrites();
         }
         RequestLog log = toLog(ex);
-        CompletableFuture<Void> logWrite = CompletableFuture.runAsync(() -> {
-            try {
-                logs.write(log);
-            } catch (RuntimeException e) {
-                // The request already got its answer; the failure is counted, never thrown at the client.
-                LOG.warn("request log {} not written: {}", log.id(), e.getClass().getSimpleName());
+        // The request already got (or is getting) its answer: a failed write is counted, never thrown at the client.
+        CompletableFuture<Void> logWrite = logs.submit(log).thenAccept(written -> {
+            if (!written) {
                 metrics.storeError(ex.gatewayId, ex.providerSlug, RequestMetrics.modelOf(ex));
             }
-        }, background);
+        });
         return CompletableFuture.allOf(logWrite, ex.pendingWrites());
     }
 

@@ -5,6 +5,7 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 import java.time.Duration;
@@ -27,15 +28,20 @@ public final class AwsClients {
                 .build();
     }
 
-    public static DynamoDbClient dynamo(SdkHttpClient http) {
+    public static DynamoDbClient dynamo(SdkHttpClient http, StoreStats stats) {
+        return dynamoBuilder(http, stats).build();
+    }
+
+    /** The gateway's DynamoDB client settings; callers may add an endpoint or credentials (the local runtime). */
+    public static DynamoDbClientBuilder dynamoBuilder(SdkHttpClient http, StoreStats stats) {
         return DynamoDbClient.builder()
                 .httpClient(http)
                 .region(region())
                 .overrideConfiguration(ClientOverrideConfiguration.builder()
                         .apiCallAttemptTimeout(Duration.ofSeconds(2))
                         .apiCallTimeout(Duration.ofSeconds(5))
-                        .build())
-                .build();
+                        .addExecutionInterceptor(stats)
+                        .build());
     }
 
     public static SecretsManagerClient secrets(SdkHttpClient http) {

@@ -1,0 +1,120 @@
+package io.aigateway.log;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Gets request logs into the store without a client ever waiting for it.
+ * <ul>
+ *   <li>{@link Mode#DIRECT} (Lambda): one PutItem per request, started at once on a background thread so it
+ *       overlaps the rest of the response work; the transport joins the future before returning.</li>
+ *   <li>{@link Mode#BATCHED} (HTTP server): records queue up and a few writer loops send them in BatchWriteItem
+ *       calls of up to 25, so a busy gateway makes one store call per 25 requests. The queue is bounded: when the
+ *       store cannot keep up, a record is dropped and counted rather than growing the heap without limit.</li>
+ * </ul>
+ */
+public final class LogWriter implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
+    private static final int BATCH = 25;
+    private static final int QUEUE = 50_000;
+    private static final int WRITERS = 4;
+
+    public enum Mode { DIRECT, BATCHED }
+
+    private record Pending(RequestLog log, CompletableFuture<Boolean> written) {
+    }
+
+    private final LogStore store;
+    private final ExecutorService executor;
+    private final Mode mode;
+    private final BlockingQueue<Pending> queue;
+    private volatile boolean closed;
+
+    public LogWriter(LogStore store, ExecutorService executor, Mode mode) {
+        this.store = store;
+        this.executor = executor;
+        this.mode = mode;
+        this.queue = mode == Mode.BATCHED ? new ArrayBlockingQueue<>(QUEUE) : null;
+        if (mode == Mode.BATCHED) {
+            for (int i = 0; i < WRITERS; i++) {
+                executor.execute(this::drainLoop);
+            }
+        }
+    }
+
+    /** Completes with true once the record is stored, false when it was dropped or the store failed. */
+    public CompletableFuture<Boolean> submit(RequestLog log) {
+        if (mode == Mode.DIRECT) {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    store.write(log);
+                    return true;
+                } catch (RuntimeException e) {
+                    LOG.warn("request log {} not written: {}", log.id(), e.getClass().getSimpleName());
+                    return false;
+                }
+            }, executor);
+        }
+        CompletableFuture<Boolean> written = new CompletableFuture<>();
+        if (closed || !queue.offer(new Pending(log, written))) {
+            written.complete(false);
+        }
+        return written;
+    }
+
+    private void drainLoop() {
+        List<Pending> batch = new ArrayList<>(BATCH);
+        while (!closed || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, BATCH - 1);
+                List<RequestLog> logs = new ArrayList<>(batch.size());
+                batch.forEach(p -> logs.add(p.log()));
+                boolean ok;
+                try {
+                    store.writeBatch(logs);
+                    ok = true;
+                } catch (RuntimeException e) {
+                    LOG.warn("{} request logs not written: {}", logs.size(), e.getClass().getSimpleName());
+                    ok = false;
+                }
+                for (Pending p : batch) {
+                    p.written().complete(ok);
+                }
+                batch.clear();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** Stops accepting records and gives the writers a moment to flush what is queued. */
+    @Override
+    public void close() {
+        closed = true;
+        if (queue != null) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!queue.isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+}
