@@ -108,9 +108,24 @@ public final class Gateway {
         return failed(ex, error);
     }
 
+    /**
+     * Runs a synthetic proxy request through the whole pipeline for SnapStart priming: every step runs, but the
+     * provider is not called (a canned answer stands in), and no log, metric or cache entry is written.
+     */
+    public GatewayResponse prime(GatewayRequest request) {
+        return proxy(request, true);
+    }
+
     private GatewayResponse proxy(GatewayRequest request) {
-        admin.countProxied();
+        return proxy(request, false);
+    }
+
+    private GatewayResponse proxy(GatewayRequest request, boolean priming) {
+        if (!priming) {
+            admin.countProxied();
+        }
         Exchange ex = new Exchange(request, ids.next(request.receivedAtMillis()));
+        ex.priming = priming;
         try {
             RouteParser.GatewayPath gp = routes.splitGatewayPath(request.rawPath());
             ex.account = gp.account();

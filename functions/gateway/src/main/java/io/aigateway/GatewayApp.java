@@ -127,6 +127,10 @@ public final class GatewayApp implements AutoCloseable {
         return gateway;
     }
 
+    public UpstreamClient upstreamClient() {
+        return upstream;
+    }
+
     /** Before a SnapStart snapshot and after restore: connections made earlier are stale. */
     public void dropIdleConnections() {
         upstream.dropIdleConnections();

@@ -41,6 +41,8 @@ public final class Exchange {
     public Integer step;
     public final List<Integer> failedSteps = new ArrayList<>();
     public int storeErrors;
+    /** A synthetic request run before a SnapStart snapshot: no provider call, nothing written or emitted. */
+    public boolean priming;
     /** Set by the universal endpoint for its current step (the step's own config); else taken from headers. */
     public io.aigateway.upstream.RetryPolicy retryPolicy;
     private final List<CompletableFuture<?>> pendingWrites = new ArrayList<>(1);

@@ -19,6 +19,9 @@ final class LambdaApp implements Resource {
     private LambdaApp() {
         this.app = GatewayApp.forLambda(GatewayConfig.fromEnv());
         Core.getGlobalContext().register(this);
+        if ("true".equalsIgnoreCase(System.getenv("GATEWAY_PRIME_ON_INIT"))) {
+            Priming.run(app); // without SnapStart: pay the warm-up during init instead of on the first request
+        }
     }
 
     static GatewayApp instance() {
@@ -27,7 +30,7 @@ final class LambdaApp implements Resource {
 
     @Override
     public void beforeCheckpoint(Context<? extends Resource> context) {
-        app.dropIdleConnections();
+        Priming.run(app);
     }
 
     @Override

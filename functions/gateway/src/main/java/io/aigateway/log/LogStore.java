@@ -235,7 +235,7 @@ public final class LogStore {
         return exp != null && Long.parseLong(exp.n()) <= Instant.now().getEpochSecond();
     }
 
-    static Map<String, AttributeValue> toItem(RequestLog log, String day) {
+    public static Map<String, AttributeValue> toItem(RequestLog log, String day) {
         Map<String, AttributeValue> item = new HashMap<>(40);
         item.put(TableSchema.PK, s("LOG#" + log.gateway() + "#" + day + "#" + LogIds.shard(log.id(), SHARDS)));
         item.put(TableSchema.SK, s(log.id()));

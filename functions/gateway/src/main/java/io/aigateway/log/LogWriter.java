@@ -36,6 +36,7 @@ public final class LogWriter implements AutoCloseable {
     private final ExecutorService executor;
     private final Mode mode;
     private final BlockingQueue<Pending> queue;
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
     public LogWriter(LogStore store, ExecutorService executor, Mode mode) {
@@ -74,8 +75,10 @@ public final class LogWriter implements AutoCloseable {
         List<Pending> batch = new ArrayList<>(BATCH);
         while (!closed || !queue.isEmpty()) {
             try {
-                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                inFlight.incrementAndGet();
+                Pending first = queue.poll(50, TimeUnit.MILLISECONDS);
                 if (first == null) {
+                    inFlight.decrementAndGet();
                     continue;
                 }
                 batch.add(first);
@@ -94,6 +97,7 @@ public final class LogWriter implements AutoCloseable {
                     p.written().complete(ok);
                 }
                 batch.clear();
+                inFlight.decrementAndGet();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -107,7 +111,7 @@ public final class LogWriter implements AutoCloseable {
         closed = true;
         if (queue != null) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (!queue.isEmpty() && System.nanoTime() < deadline) {
+            while ((!queue.isEmpty() || inFlight.get() > 0) && System.nanoTime() < deadline) {
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException e) {

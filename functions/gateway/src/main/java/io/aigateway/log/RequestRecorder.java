@@ -32,6 +32,11 @@ public final class RequestRecorder {
         if (!ex.finish()) {
             return CompletableFuture.completedFuture(null);
         }
+        if (ex.priming) {
+            metrics.serializeOnly(ex);
+            LogStore.toItem(toLog(ex), "19700101");
+            return CompletableFuture.completedFuture(null);
+        }
         try {
             metrics.emit(ex);
         } catch (RuntimeException e) {

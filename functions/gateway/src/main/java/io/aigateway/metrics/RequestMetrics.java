@@ -30,10 +30,18 @@ public final class RequestMetrics {
     }
 
     public void emit(Exchange ex) {
-        if (!enabled) {
-            return;
+        if (enabled) {
+            document(ex, environment).flush();
         }
-        MetricsLogger m = logger(ex.gatewayId, ex.providerSlug, modelOf(ex));
+    }
+
+    /** Builds and serializes the document without writing it anywhere (SnapStart priming). */
+    public void serializeOnly(Exchange ex) {
+        document(ex, new EmfEnvironment(sinkOf(doc -> { }))).flush();
+    }
+
+    private MetricsLogger document(Exchange ex, EmfEnvironment env) {
+        MetricsLogger m = logger(env, ex.gatewayId, ex.providerSlug, modelOf(ex));
         m.putMetric(MetricName.Requests.name(), 1, MetricName.Requests.unit());
         m.putMetric(MetricName.Errors.name(), ex.success() ? 0 : 1, MetricName.Errors.unit());
         m.putMetric(MetricName.CacheHits.name(), ex.cached() ? 1 : 0, MetricName.CacheHits.unit());
@@ -58,7 +66,7 @@ public final class RequestMetrics {
         if (ex.options != null) {
             ex.options.metadata().forEach((k, v) -> m.putProperty("metadata." + k, v));
         }
-        m.flush();
+        return m;
     }
 
     /** A store call failed off the request path (a log write): counted on its own. */
@@ -66,13 +74,13 @@ public final class RequestMetrics {
         if (!enabled) {
             return;
         }
-        MetricsLogger m = logger(gateway, provider, model);
+        MetricsLogger m = logger(environment, gateway, provider, model);
         m.putMetric(MetricName.StoreErrors.name(), 1, MetricName.StoreErrors.unit());
         m.flush();
     }
 
-    private MetricsLogger logger(String gateway, String provider, String model) {
-        MetricsLogger m = new MetricsLogger(environment);
+    private static MetricsLogger logger(EmfEnvironment env, String gateway, String provider, String model) {
+        MetricsLogger m = new MetricsLogger(env);
         m.setNamespace(MetricName.NAMESPACE);
         String gw = dimensionValue(gateway);
         String pr = dimensionValue(provider);

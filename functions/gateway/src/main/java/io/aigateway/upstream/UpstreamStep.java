@@ -23,6 +23,13 @@ public final class UpstreamStep implements Interceptor {
     /** Bodies larger than this are still proxied, but their usage is not parsed. */
     private static final int MAX_USAGE_JSON = 8 * 1024 * 1024;
 
+    private static final byte[] PRIMING_JSON = ("{\"id\":\"prime\",\"object\":\"chat.completion\",\"model\":\"prime\","
+            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}}],"
+            + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final byte[] PRIMING_SSE = ("data: {\"choices\":[{\"delta\":{\"content\":\"ok\"}}]}\n\n"
+            + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
     private final UpstreamClient client;
     private final int logBodyBytes;
 
@@ -52,8 +59,12 @@ public final class UpstreamStep implements Interceptor {
             exchange.attempts++;
             UpstreamClient.UpstreamResponse response;
             try {
-                response = client.send(request.method(), exchange.route.upstreamUri(), upstreamHeaders, request.body(),
-                        policy.timeout());
+                response = exchange.priming
+                        ? client.primed(request.method(), exchange.route.upstreamUri(), upstreamHeaders,
+                                exchange.streamRequested ? "text/event-stream" : "application/json",
+                                exchange.streamRequested ? PRIMING_SSE : PRIMING_JSON)
+                        : client.send(request.method(), exchange.route.upstreamUri(), upstreamHeaders, request.body(),
+                                policy.timeout());
             } catch (GatewayException failure) {
                 long wait = attempt < policy.maxAttempts() ? policy.delayBefore(attempt + 1, null) : -1;
                 if (wait < 0 || !retryable(failure.code())) {

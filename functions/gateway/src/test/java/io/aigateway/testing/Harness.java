@@ -4,6 +4,11 @@ import io.aigateway.GatewayApp;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.metrics.RequestMetrics;
 import io.aigateway.server.GatewayHttpServer;
+import io.aigateway.store.AwsClients;
+import io.aigateway.store.StoreStats;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -26,6 +31,8 @@ public final class Harness implements AutoCloseable {
     public final String table;
     public final GatewayConfig config;
     public final GatewayApp app;
+    public final StoreStats storeStats;
+    public final DynamoDbClient dynamo;
     public final GatewayHttpServer server;
     public final List<String> metrics = new CopyOnWriteArrayList<>();
     public final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -37,8 +44,14 @@ public final class Harness implements AutoCloseable {
         all.put("GATEWAY_TABLE", table);
         all.putIfAbsent("GATEWAY_ADMIN_TOKEN", ADMIN_TOKEN);
         this.config = GatewayConfig.fromEnv(all);
-        this.app = GatewayApp.create(config, DynamoDbLocal.client(),
-                new RequestMetrics(RequestMetrics.sinkOf(metrics::add), true));
+        // A client of its own with the store-call interceptor, so tests can count what a request costs.
+        this.storeStats = new StoreStats();
+        this.dynamo = AwsClients.dynamoBuilder(AwsClients.httpClient(), storeStats)
+                .endpointOverride(DynamoDbLocal.endpoint())
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .build();
+        this.app = GatewayApp.create(config, dynamo, new RequestMetrics(RequestMetrics.sinkOf(metrics::add), true),
+                storeStats);
         this.server = GatewayHttpServer.start(app.gateway(), new InetSocketAddress("127.0.0.1", 0));
     }
 
@@ -86,5 +99,6 @@ public final class Harness implements AutoCloseable {
     public void close() {
         server.close();
         app.close();
+        dynamo.close();
     }
 }
