@@ -193,6 +193,11 @@ public final class Gateway {
             return out.withBody(new RecordingStream(stream, ex, done), done);
         }
         ex.markFirstByte();
+        if (out.body() instanceof ResponseBody.Bytes bytes) {
+            ex.responseBytes = bytes.data().length;
+            ex.responseHead = bytes.data();
+            ex.responseContentType = out.headers().firstOrNull("content-type");
+        }
         return out.withBody(out.body(), recorder.record(ex));
     }
 

@@ -13,6 +13,7 @@ import io.aigateway.config.SettingsStore;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.core.Interceptor;
 import io.aigateway.log.LogIds;
+import io.aigateway.log.LogRedactor;
 import io.aigateway.log.LogStore;
 import io.aigateway.log.LogWriter;
 import io.aigateway.log.RequestRecorder;
@@ -89,7 +90,8 @@ public final class GatewayApp implements AutoCloseable {
         UpstreamClient upstream = new UpstreamClient(config.connectTimeout(), config.streamIdleTimeout());
         LogStore logs = new LogStore(dynamo, config.tableName(), background);
         LogWriter logWriter = new LogWriter(logs, background, logMode);
-        RequestRecorder recorder = new RequestRecorder(logWriter, metrics, config.logBodyBytes());
+        RequestRecorder recorder = new RequestRecorder(logWriter, metrics, background, config.logBodyBytes(),
+                config.logPayloadBytes(), LogRedactor.NONE);
         RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
         GatewayTokens tokens = new GatewayTokens(dynamo, config.tableName(), config.settingsRefreshMillis());
         SettingsStore settingsStore = new SettingsStore(dynamo, config.tableName(), config.env());
@@ -102,7 +104,7 @@ public final class GatewayApp implements AutoCloseable {
                 new RateLimitStep(new RateLimiter(dynamo, config.tableName(), Clock.systemUTC())));
         List<Interceptor> providerSteps = List.of(
                 new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background),
-                new UpstreamStep(upstream, config.logBodyBytes()));
+                new UpstreamStep(upstream, Math.max(config.logBodyBytes(), config.logPayloadBytes())));
 
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,
                 config, stats);

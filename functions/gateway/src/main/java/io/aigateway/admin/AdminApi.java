@@ -88,11 +88,24 @@ public final class AdminApi {
             };
         }
         String section = parts[1];
-        if ("logs".equals(section) && parts.length <= 3) {
+        if ("logs".equals(section) && parts.length == 2) {
+            Map<String, String> params = QueryString.parse(request.rawQuery());
+            return switch (method) {
+                case "GET" -> listLogs(gateway, params);
+                case "DELETE" -> deleteLogs(gateway, params);
+                default -> throw methodNotAllowed(path, "GET or DELETE");
+            };
+        }
+        if ("logs".equals(section) && parts.length == 3) {
+            return switch (method) {
+                case "GET" -> getLog(gateway, parts[2]);
+                case "PATCH" -> patchLog(gateway, parts[2], request.body());
+                default -> throw methodNotAllowed(path, "GET or PATCH");
+            };
+        }
+        if ("logs".equals(section) && parts.length == 4 && ("request".equals(parts[3]) || "response".equals(parts[3]))) {
             requireMethod(method, "GET");
-            return parts.length == 3 && !parts[2].isEmpty()
-                    ? getLog(gateway, parts[2])
-                    : listLogs(gateway, QueryString.parse(request.rawQuery()));
+            return logBody(gateway, parts[2], parts[3]);
         }
         if ("tokens".equals(section) && parts.length == 2) {
             return switch (method) {
@@ -226,10 +239,10 @@ public final class AdminApi {
     }
 
     private GatewayResponse listLogs(String gateway, Map<String, String> params) {
-        int limit = intParam(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+        LogQuery query = query(gateway, params, intParam(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT));
         String cursor = params.get("cursor");
-        String beforeId = null;
         if (cursor != null && !cursor.isEmpty()) {
+            String beforeId;
             try {
                 beforeId = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
             } catch (IllegalArgumentException e) {
@@ -238,15 +251,8 @@ public final class AdminApi {
             if (!LogIds.isValid(beforeId)) {
                 throw bad("cursor is not one this API returned; pass result_info.cursor unchanged.");
             }
+            query = query.after(beforeId);
         }
-        String status = params.getOrDefault("status_code", params.get("status"));
-        LogQuery query = new LogQuery(gateway, limit, beforeId,
-                timeParam(params, "from", 0),
-                timeParam(params, "to", System.currentTimeMillis() + 60_000),
-                blankToNull(params.get("provider")),
-                blankToNull(params.get("model")),
-                status == null ? null : intParam(Map.of("status_code", status), "status_code", 0, 100, 599),
-                boolParam(params, "success"));
         LogStore.Page page = logs.list(query);
         ObjectNode root = envelope();
         ArrayNode result = root.putArray("result");
@@ -258,6 +264,128 @@ public final class AdminApi {
                     .encodeToString(page.nextCursor().getBytes(StandardCharsets.US_ASCII)));
         }
         return ok(root);
+    }
+
+    /** Filters shared by listing and deletion; every one is optional. */
+    private static LogQuery query(String gateway, Map<String, String> params, int limit) {
+        String status = params.getOrDefault("status_code", params.get("status"));
+        String metadataKey = null;
+        String metadataValue = null;
+        for (Map.Entry<String, String> p : params.entrySet()) {
+            if (p.getKey().startsWith("metadata.") && p.getKey().length() > "metadata.".length()) {
+                metadataKey = p.getKey().substring("metadata.".length());
+                metadataValue = p.getValue().isEmpty() ? null : p.getValue();
+            }
+        }
+        LogQuery.Filters filters = new LogQuery.Filters(
+                blankToNull(params.get("provider")),
+                blankToNull(params.get("model")),
+                status == null ? null : intParam(Map.of("status_code", status), "status_code", 0, 100, 599),
+                boolParam(params, "success"),
+                boolParam(params, "cached"),
+                params.containsKey("feedback") ? intParam(params, "feedback", 0, -1, 1) : null,
+                blankToNull(params.get("event_id")),
+                metadataKey,
+                metadataValue,
+                doubleParam(params, "min_cost"),
+                doubleParam(params, "max_cost"),
+                longParam(params, "min_duration"),
+                longParam(params, "max_duration"),
+                longParam(params, "min_tokens_in"),
+                longParam(params, "max_tokens_in"),
+                longParam(params, "min_tokens_out"),
+                longParam(params, "max_tokens_out"));
+        return new LogQuery(gateway, limit, null, timeParam(params, "from", 0),
+                timeParam(params, "to", System.currentTimeMillis() + 60_000), filters);
+    }
+
+    /** Deletes matching logs, up to {@code limit} (default and most 1000) per call; says whether more match. */
+    private GatewayResponse deleteLogs(String gateway, Map<String, String> params) {
+        int max = intParam(params, "limit", 1000, 1, 1000);
+        LogStore.Deleted deleted = logs.delete(query(gateway, params, Math.min(max, MAX_LIMIT)), max);
+        ObjectNode root = envelope();
+        ObjectNode result = root.putObject("result");
+        result.put("deleted", deleted.count());
+        result.put("more", deleted.more());
+        return ok(root);
+    }
+
+    private GatewayResponse patchLog(String gateway, String id, byte[] body) {
+        JsonNode patch = parseBody(body);
+        Integer feedback = null;
+        Double score = null;
+        Map<String, Object> metadata = null;
+        java.util.Iterator<Map.Entry<String, JsonNode>> fields = patch.properties().iterator();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> f = fields.next();
+            JsonNode v = f.getValue();
+            switch (f.getKey()) {
+                case "feedback" -> {
+                    if (!v.isIntegralNumber() || Math.abs(v.asInt()) > 1) {
+                        throw bad("feedback must be 1 (good), -1 (bad) or 0 (none).");
+                    }
+                    feedback = v.asInt();
+                }
+                case "score" -> {
+                    if (!v.isNumber()) {
+                        throw bad("score must be a number.");
+                    }
+                    score = v.asDouble();
+                }
+                case "metadata" -> metadata = metadataOf(v);
+                default -> throw bad("'" + f.getKey() + "' cannot be changed; send feedback, score or metadata.");
+            }
+        }
+        if (!logs.patch(gateway, id, feedback, score, metadata)) {
+            throw new GatewayException(ErrorCode.LOG_NOT_FOUND, "No log with that id in gateway '" + gateway + "'.");
+        }
+        return getLog(gateway, id);
+    }
+
+    private static Map<String, Object> metadataOf(JsonNode v) {
+        try {
+            return io.aigateway.core.RequestOptions.parse(Headers.builder()
+                    .add("cf-aig-metadata", v.toString()).build()).metadata();
+        } catch (GatewayException e) {
+            throw bad(e.getMessage().replace("cf-aig-metadata", "metadata"));
+        }
+    }
+
+    /** A stored body, decompressed, with the content type it was sent with when known. */
+    private GatewayResponse logBody(String gateway, String id, String side) {
+        byte[] gz = logs.body(gateway, id, side).orElseThrow(() -> new GatewayException(ErrorCode.LOG_NOT_FOUND,
+                "No stored " + side + " body for that log (bodies are not kept with cf-aig-collect-log-payload: false,"
+                        + " for empty bodies, or for bodies too large to store)."));
+        try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(gz))) {
+            return GatewayResponse.of(200, Headers.builder().add("content-type", "application/octet-stream").build(),
+                    new ResponseBody.Bytes(in.readAllBytes()));
+        } catch (java.io.IOException e) {
+            throw new GatewayException(ErrorCode.INTERNAL, "The stored body could not be read.");
+        }
+    }
+
+    private static Double doubleParam(Map<String, String> params, String name) {
+        String raw = params.get(name);
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        try {
+            return Double.parseDouble(raw);
+        } catch (NumberFormatException e) {
+            throw bad(name + " must be a number.");
+        }
+    }
+
+    private static Long longParam(Map<String, String> params, String name) {
+        String raw = params.get(name);
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        try {
+            return Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            throw bad(name + " must be a whole number.");
+        }
     }
 
     private static ObjectNode envelope() {

@@ -43,6 +43,10 @@ public final class Exchange {
     public int storeErrors;
     /** A synthetic request run before a SnapStart snapshot: no provider call, nothing written or emitted. */
     public boolean priming;
+    /** USD; null when the price is unknown. A cache hit costs 0 and records what it saved. */
+    public Double cost;
+    public Double costSaved;
+    public boolean costEstimated;
     /** Set by the universal endpoint for its current step (the step's own config); else taken from headers. */
     public io.aigateway.upstream.RetryPolicy retryPolicy;
     private final List<CompletableFuture<?>> pendingWrites = new ArrayList<>(1);
@@ -61,7 +65,9 @@ public final class Exchange {
 
     public Usage usage = new Usage();
     public long responseBytes;
+    /** The first bytes of the response (up to the capture limit), for the log's head and stored body. */
     public byte[] responseHead = new byte[0];
+    public String responseContentType;
 
     public Exchange(GatewayRequest request, String logId) {
         this.clientRequest = request;

@@ -20,7 +20,8 @@ public record RequestOptions(
         Optional<Duration> requestTimeout,
         Optional<Integer> maxAttempts,
         Optional<Integer> retryDelay,
-        Optional<String> backoff) {
+        Optional<String> backoff,
+        Optional<Boolean> collectLogPayload) {
 
     public static final int MAX_METADATA_ENTRIES = 5;
     private static final int MAX_METADATA_VALUE = 256;
@@ -34,7 +35,8 @@ public record RequestOptions(
                 timeout(headers.firstOrNull("cf-aig-request-timeout")),
                 bounded(headers.firstOrNull("cf-aig-max-attempts"), "cf-aig-max-attempts", 1, 5, ""),
                 bounded(headers.firstOrNull("cf-aig-retry-delay"), "cf-aig-retry-delay", 0, 5000, " milliseconds"),
-                backoff(headers.firstOrNull("cf-aig-backoff")));
+                backoff(headers.firstOrNull("cf-aig-backoff")),
+                bool(headers, "cf-aig-collect-log-payload"));
     }
 
     private static Optional<Integer> bounded(String raw, String name, int min, int max, String unit) {

@@ -52,6 +52,11 @@ public final class LogJson {
         o.put("step", log.step());
         log.failedSteps().forEach(o.putArray("failed_steps")::add);
         o.put("cache_note", log.cacheNote());
+        o.put("cost", log.cost());
+        o.put("cost_saved", log.costSaved());
+        o.put("cost_estimated", log.costEstimated());
+        o.put("feedback", log.feedback());
+        o.put("score", log.score());
         o.put("expires_at", Instant.ofEpochSecond(log.expiresAt()).toString());
         return o;
     }

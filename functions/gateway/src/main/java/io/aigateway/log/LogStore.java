@@ -52,19 +52,43 @@ public final class LogStore {
     }
 
     public void write(RequestLog log) {
-        String day = DAY.format(Instant.ofEpochMilli(log.createdAt()));
-        dynamo.putItem(b -> b.tableName(table).item(toItem(log, day)));
-        indexDay(log.gateway(), day);
+        write(log, null);
     }
 
-    /** Up to 25 logs in one BatchWriteItem; unprocessed items are retried a few times, then reported. */
-    public void writeBatch(List<RequestLog> logs) {
-        List<WriteRequest> writes = new ArrayList<>(logs.size());
-        for (RequestLog log : logs) {
+    /** One log (and its bodies, when kept): one PutItem, or a two-item batch. */
+    public void write(RequestLog log, LogPayload payload) {
+        if (payload == null || payload.isEmpty()) {
+            String day = DAY.format(Instant.ofEpochMilli(log.createdAt()));
+            dynamo.putItem(b -> b.tableName(table).item(toItem(log, day)));
+            indexDay(log.gateway(), day);
+        } else {
+            writeBatch(List.of(new Entry(log, payload)));
+        }
+    }
+
+    /** A log and its (optional) bodies. */
+    public record Entry(RequestLog log, LogPayload payload) {
+    }
+
+    /** Logs and bodies in BatchWriteItem calls of 25 items; unprocessed items are retried a few times. */
+    public void writeBatch(List<Entry> entries) {
+        List<WriteRequest> writes = new ArrayList<>(entries.size() * 2);
+        for (Entry e : entries) {
+            RequestLog log = e.log();
             String day = DAY.format(Instant.ofEpochMilli(log.createdAt()));
             writes.add(WriteRequest.builder().putRequest(p -> p.item(toItem(log, day))).build());
+            if (e.payload() != null && !e.payload().isEmpty()) {
+                writes.add(WriteRequest.builder().putRequest(p -> p.item(bodyItem(log.id(),
+                        e.payload().requestGzip(), e.payload().responseGzip(), log.expiresAt()))).build());
+            }
             indexDay(log.gateway(), day);
         }
+        for (int i = 0; i < writes.size(); i += 25) {
+            writeChunk(writes.subList(i, Math.min(writes.size(), i + 25)));
+        }
+    }
+
+    private void writeChunk(List<WriteRequest> writes) {
         Map<String, List<WriteRequest>> pending = Map.of(table, writes);
         for (int attempt = 0; attempt < 5 && !pending.isEmpty(); attempt++) {
             if (attempt > 0) {
@@ -183,26 +207,46 @@ public final class LogStore {
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":pk", s(pk), ":lo", s(lowerId), ":hi", s(upperId),
                 ":now", n(Instant.now().getEpochSecond())));
         List<String> filters = new ArrayList<>(List.of("#exp > :now"));
-        if (q.provider() != null) {
-            filters.add("#provider = :provider");
-            names.put("#provider", "provider");
-            values.put(":provider", s(q.provider()));
+        LogQuery.Filters f = q.filters();
+        eq(filters, names, values, "provider", f.provider() == null ? null : s(f.provider()));
+        eq(filters, names, values, "model", f.model() == null ? null : s(f.model()));
+        eq(filters, names, values, "status_code", f.statusCode() == null ? null : n(f.statusCode()));
+        eq(filters, names, values, "success", f.success() == null ? null : AttributeValue.fromBool(f.success()));
+        eq(filters, names, values, "event_id", f.eventId() == null ? null : s(f.eventId()));
+        eq(filters, names, values, "feedback", f.feedback() == null ? null : n(f.feedback()));
+        if (f.cached() != null) {
+            // logs written before a field existed lack it: "not cached" includes them
+            names.put("#cached", "cached");
+            values.put(":cached", AttributeValue.fromBool(true));
+            filters.add(f.cached() ? "#cached = :cached" : "(attribute_not_exists(#cached) OR #cached <> :cached)");
         }
-        if (q.model() != null) {
-            filters.add("#model = :model");
-            names.put("#model", "model");
-            values.put(":model", s(q.model()));
+        if (f.metadataKey() != null) {
+            names.put("#meta", "metadata");
+            names.put("#mkey", f.metadataKey());
+            if (f.metadataValue() != null) {
+                // metadata values keep their type (string, number, boolean): match the text form against each
+                values.put(":mvs", s(f.metadataValue()));
+                List<String> alternatives = new ArrayList<>(List.of("#meta.#mkey = :mvs"));
+                if (f.metadataValue().equals("true") || f.metadataValue().equals("false")) {
+                    values.put(":mvb", AttributeValue.fromBool(Boolean.parseBoolean(f.metadataValue())));
+                    alternatives.add("#meta.#mkey = :mvb");
+                }
+                try {
+                    new BigDecimal(f.metadataValue());
+                    values.put(":mvn", AttributeValue.fromN(f.metadataValue()));
+                    alternatives.add("#meta.#mkey = :mvn");
+                } catch (NumberFormatException notANumber) {
+                    // a string value only
+                }
+                filters.add("(" + String.join(" OR ", alternatives) + ")");
+            } else {
+                filters.add("attribute_exists(#meta.#mkey)");
+            }
         }
-        if (q.statusCode() != null) {
-            filters.add("#status = :status");
-            names.put("#status", "status_code");
-            values.put(":status", n(q.statusCode()));
-        }
-        if (q.success() != null) {
-            filters.add("#success = :success");
-            names.put("#success", "success");
-            values.put(":success", AttributeValue.fromBool(q.success()));
-        }
+        range(filters, names, values, "cost", f.minCost(), f.maxCost());
+        range(filters, names, values, "duration", f.minDuration(), f.maxDuration());
+        range(filters, names, values, "tokens_in", f.minTokensIn(), f.maxTokensIn());
+        range(filters, names, values, "tokens_out", f.minTokensOut(), f.maxTokensOut());
         // "sk < cursor" must exclude the cursor itself; BETWEEN is inclusive, and ids are unique, so drop it below.
         QueryRequest.Builder request = QueryRequest.builder().tableName(table)
                 .keyConditionExpression("#pk = :pk AND #sk BETWEEN :lo AND :hi")
@@ -223,6 +267,116 @@ public final class LogStore {
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null && out.size() < want);
         return out.size() > want ? out.subList(0, want) : out;
+    }
+
+    private static void eq(List<String> filters, Map<String, String> names, Map<String, AttributeValue> values,
+                           String field, AttributeValue value) {
+        if (value != null) {
+            names.put("#f_" + field, field);
+            values.put(":f_" + field, value);
+            filters.add("#f_" + field + " = :f_" + field);
+        }
+    }
+
+    private static void range(List<String> filters, Map<String, String> names, Map<String, AttributeValue> values,
+                              String field, Number min, Number max) {
+        if (min != null) {
+            names.put("#r_" + field, field);
+            values.put(":min_" + field, AttributeValue.fromN(decimal(min.doubleValue())));
+            filters.add("#r_" + field + " >= :min_" + field);
+        }
+        if (max != null) {
+            names.put("#r_" + field, field);
+            values.put(":max_" + field, AttributeValue.fromN(decimal(max.doubleValue())));
+            filters.add("#r_" + field + " <= :max_" + field);
+        }
+    }
+
+    /** Applies feedback to a stored log; false when there is no such log. */
+    public boolean patch(String gateway, String id, Integer feedback, Double score, Map<String, Object> metadata) {
+        Optional<RequestLog> current = get(gateway, id);
+        if (current.isEmpty()) {
+            return false;
+        }
+        RequestLog log = current.get();
+        RequestLog updated = log.withFeedback(feedback != null ? feedback : log.feedback(),
+                score != null ? score : log.score(), metadata != null ? metadata : log.metadata());
+        String day = DAY.format(Instant.ofEpochMilli(log.createdAt()));
+        dynamo.putItem(b -> b.tableName(table).item(toItem(updated, day))
+                .conditionExpression("attribute_exists(#sk)")
+                .expressionAttributeNames(Map.of("#sk", TableSchema.SK)));
+        return true;
+    }
+
+    /**
+     * Deletes up to {@code max} logs matching the query (keyed reads, then BatchWriteItem deletes of the logs and
+     * their bodies). Returns how many were deleted and whether more match.
+     */
+    public record Deleted(int count, boolean more) {
+    }
+
+    public Deleted delete(LogQuery query, int max) {
+        int deleted = 0;
+        LogQuery q = new LogQuery(query.gateway(), Math.min(100, max), null, query.fromMillis(), query.toMillis(),
+                query.filters());
+        while (deleted < max) {
+            Page page = list(q);
+            if (page.logs().isEmpty()) {
+                return new Deleted(deleted, false);
+            }
+            List<WriteRequest> writes = new ArrayList<>();
+            for (RequestLog log : page.logs()) {
+                writes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of(
+                        TableSchema.PK, s(partition(log.gateway(), log.id())), TableSchema.SK, s(log.id())))).build());
+                writes.add(WriteRequest.builder().deleteRequest(d -> d.key(bodyKey(log.id()))).build());
+            }
+            for (int i = 0; i < writes.size(); i += 24) {
+                List<WriteRequest> chunk = writes.subList(i, Math.min(writes.size(), i + 24));
+                Map<String, List<WriteRequest>> pending = Map.of(table, chunk);
+                for (int attempt = 0; attempt < 5 && !pending.isEmpty(); attempt++) {
+                    Map<String, List<WriteRequest>> request = pending;
+                    BatchWriteItemResponse r = dynamo.batchWriteItem(b -> b.requestItems(request));
+                    pending = r.hasUnprocessedItems() ? r.unprocessedItems() : Map.of();
+                }
+            }
+            deleted += page.logs().size();
+            if (page.nextCursor() == null) {
+                return new Deleted(deleted, false);
+            }
+        }
+        return new Deleted(deleted, true);
+    }
+
+    // ---- bodies: stored apart from the log so listings stay small ----
+
+    static Map<String, AttributeValue> bodyKey(String id) {
+        return Map.of(TableSchema.PK, s("LOGBODY#" + id), TableSchema.SK, s("b"));
+    }
+
+    /** Gzip-compressed request and response bodies of a log, written with it. */
+    public static Map<String, AttributeValue> bodyItem(String id, byte[] requestGzip, byte[] responseGzip,
+                                                       long expiresAt) {
+        Map<String, AttributeValue> item = new HashMap<>(bodyKey(id));
+        item.put(TableSchema.EXPIRES_AT, n(expiresAt));
+        if (requestGzip != null) {
+            item.put("request", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(requestGzip)));
+        }
+        if (responseGzip != null) {
+            item.put("response", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(responseGzip)));
+        }
+        return item;
+    }
+
+    /** The stored body of one side ("request" or "response"), still gzip-compressed. */
+    public Optional<byte[]> body(String gateway, String id, String side) {
+        if (get(gateway, id).isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).key(bodyKey(id))).item();
+        if (item == null || !item.containsKey(side)) {
+            return Optional.empty();
+        }
+        return Optional.of(item.get(side).b().asByteArray());
     }
 
     static String partition(String gateway, String id) {
@@ -286,6 +440,21 @@ public final class LogStore {
             item.put("failed_steps", AttributeValue.fromL(log.failedSteps().stream().map(i -> n(i)).toList()));
         }
         putIfPresent(item, "cache_note", log.cacheNote());
+        if (log.cost() != null) {
+            item.put("cost", AttributeValue.fromN(decimal(log.cost())));
+        }
+        if (log.costSaved() != null) {
+            item.put("cost_saved", AttributeValue.fromN(decimal(log.costSaved())));
+        }
+        if (log.costEstimated()) {
+            item.put("cost_estimated", AttributeValue.fromBool(true));
+        }
+        if (log.feedback() != null) {
+            item.put("feedback", n(log.feedback()));
+        }
+        if (log.score() != null) {
+            item.put("score", AttributeValue.fromN(decimal(log.score())));
+        }
         return item;
     }
 
@@ -327,6 +496,11 @@ public final class LogStore {
                 item.containsKey("failed_steps")
                         ? item.get("failed_steps").l().stream().map(v -> Integer.parseInt(v.n())).toList() : List.of(),
                 str(item, "cache_note"),
+                dbl(item, "cost"),
+                dbl(item, "cost_saved"),
+                bool(item, "cost_estimated"),
+                item.containsKey("feedback") ? (int) num(item, "feedback") : null,
+                dbl(item, "score"),
                 num(item, TableSchema.EXPIRES_AT));
     }
 
@@ -352,6 +526,16 @@ public final class LogStore {
     private static long num(Map<String, AttributeValue> item, String name) {
         AttributeValue v = item.get(name);
         return v == null || v.n() == null ? -1 : Long.parseLong(v.n());
+    }
+
+    private static Double dbl(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null || v.n() == null ? null : Double.valueOf(v.n());
+    }
+
+    /** Plain decimal notation (DynamoDB numbers take no exponent beyond its range; 12 decimals keep micro-cents). */
+    static String decimal(double value) {
+        return new BigDecimal(value).setScale(12, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 
     private static boolean bool(Map<String, AttributeValue> item, String name) {

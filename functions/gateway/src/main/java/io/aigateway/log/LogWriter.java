@@ -23,13 +23,13 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LogWriter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LogWriter.class);
-    private static final int BATCH = 25;
+    private static final int BATCH = 12; // a log and its bodies are two items; BatchWriteItem takes 25
     private static final int QUEUE = 50_000;
     private static final int WRITERS = 4;
 
     public enum Mode { DIRECT, BATCHED }
 
-    private record Pending(RequestLog log, CompletableFuture<Boolean> written) {
+    private record Pending(LogStore.Entry entry, CompletableFuture<Boolean> written) {
     }
 
     private final LogStore store;
@@ -52,11 +52,11 @@ public final class LogWriter implements AutoCloseable {
     }
 
     /** Completes with true once the record is stored, false when it was dropped or the store failed. */
-    public CompletableFuture<Boolean> submit(RequestLog log) {
+    public CompletableFuture<Boolean> submit(RequestLog log, LogPayload payload) {
         if (mode == Mode.DIRECT) {
             return CompletableFuture.supplyAsync(() -> {
                 try {
-                    store.write(log);
+                    store.write(log, payload);
                     return true;
                 } catch (RuntimeException e) {
                     LOG.warn("request log {} not written: {}", log.id(), e.getClass().getSimpleName());
@@ -65,7 +65,7 @@ public final class LogWriter implements AutoCloseable {
             }, executor);
         }
         CompletableFuture<Boolean> written = new CompletableFuture<>();
-        if (closed || !queue.offer(new Pending(log, written))) {
+        if (closed || !queue.offer(new Pending(new LogStore.Entry(log, payload), written))) {
             written.complete(false);
         }
         return written;
@@ -83,8 +83,8 @@ public final class LogWriter implements AutoCloseable {
                 }
                 batch.add(first);
                 queue.drainTo(batch, BATCH - 1);
-                List<RequestLog> logs = new ArrayList<>(batch.size());
-                batch.forEach(p -> logs.add(p.log()));
+                List<LogStore.Entry> logs = new ArrayList<>(batch.size());
+                batch.forEach(p -> logs.add(p.entry()));
                 boolean ok;
                 try {
                     store.writeBatch(logs);

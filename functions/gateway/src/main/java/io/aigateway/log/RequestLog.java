@@ -5,7 +5,8 @@ import java.util.Map;
 
 /**
  * One request's log record, as stored and as the admin API returns it (snake_case, Cloudflare's field names where
- * Cloudflare has one). Times in milliseconds; -1 where unknown; token counts null when the provider reported none.
+ * Cloudflare has one). Times in milliseconds; -1 where unknown; token counts null when the provider reported none;
+ * cost in USD, null when the model's price is unknown (never a made-up 0).
  */
 public record RequestLog(
         String id,
@@ -37,5 +38,18 @@ public record RequestLog(
         Integer step,
         List<Integer> failedSteps,
         String cacheNote,
+        Double cost,
+        Double costSaved,
+        boolean costEstimated,
+        Integer feedback,
+        Double score,
         long expiresAt) {
+
+    /** The same record with user feedback applied (PATCH .../logs/{id}). */
+    public RequestLog withFeedback(Integer newFeedback, Double newScore, Map<String, Object> newMetadata) {
+        return new RequestLog(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream,
+                duration, timeToFirstByte, upstreamDuration, tokensIn, tokensOut, newMetadata, eventId, userAgent,
+                requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps,
+                cacheNote, cost, costSaved, costEstimated, newFeedback, newScore, expiresAt);
+    }
 }

@@ -7,25 +7,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 
 /**
- * Ends a request: one metrics document and, unless logging is off for it, one log record, whatever happened.
- * The log write runs on a background thread; the returned future lets the Lambda transport wait for it.
+ * Ends a request: one metrics document and, unless logging is off for it, one log record (and its bodies, unless
+ * {@code cf-aig-collect-log-payload: false}), whatever happened. Only the timestamps are taken on the caller's
+ * thread; serializing, compressing and writing run in the background, so the response never waits for them.
+ * The returned future lets the Lambda transport wait before it returns.
  */
 public final class RequestRecorder {
     private static final Logger LOG = LoggerFactory.getLogger(RequestRecorder.class);
 
     private final LogWriter logs;
     private final RequestMetrics metrics;
+    private final ExecutorService background;
     private final int bodyHeadBytes;
+    private final int payloadBytes;
+    private final LogRedactor redactor;
 
-    public RequestRecorder(LogWriter logs, RequestMetrics metrics, int bodyHeadBytes) {
+    public RequestRecorder(LogWriter logs, RequestMetrics metrics, ExecutorService background, int bodyHeadBytes,
+                           int payloadBytes, LogRedactor redactor) {
         this.logs = logs;
         this.metrics = metrics;
+        this.background = background;
         this.bodyHeadBytes = bodyHeadBytes;
+        this.payloadBytes = payloadBytes;
+        this.redactor = redactor;
     }
 
     public CompletableFuture<Void> record(Exchange ex) {
@@ -37,6 +48,10 @@ public final class RequestRecorder {
             LogStore.toItem(toLog(ex), "19700101");
             return CompletableFuture.completedFuture(null);
         }
+        return CompletableFuture.supplyAsync(() -> write(ex), background).thenCompose(f -> f);
+    }
+
+    private CompletableFuture<Void> write(Exchange ex) {
         try {
             metrics.emit(ex);
         } catch (RuntimeException e) {
@@ -46,8 +61,9 @@ public final class RequestRecorder {
             return ex.pendingWrites();
         }
         RequestLog log = toLog(ex);
+        LogPayload payload = payload(ex);
         // The request already got (or is getting) its answer: a failed write is counted, never thrown at the client.
-        CompletableFuture<Void> logWrite = logs.submit(log).thenAccept(written -> {
+        CompletableFuture<Void> logWrite = logs.submit(log, payload).thenAccept(written -> {
             if (!written) {
                 metrics.storeError(ex.gatewayId, ex.providerSlug, RequestMetrics.modelOf(ex));
             }
@@ -55,9 +71,26 @@ public final class RequestRecorder {
         return CompletableFuture.allOf(logWrite, ex.pendingWrites());
     }
 
+    private LogPayload payload(Exchange ex) {
+        boolean keep = payloadBytes > 0 && (ex.options == null || ex.options.collectLogPayload().orElse(true));
+        if (!keep) {
+            return null;
+        }
+        GatewayRequest request = ex.clientRequest();
+        byte[] req = bounded(request.body());
+        byte[] res = bounded(ex.responseHead);
+        return LogPayload.of(redactor.redact("request", request.headers().firstOrNull("content-type"), req),
+                redactor.redact("response", ex.responseContentType, res));
+    }
+
+    private byte[] bounded(byte[] body) {
+        return body.length <= payloadBytes ? body : Arrays.copyOf(body, payloadBytes);
+    }
+
     RequestLog toLog(Exchange ex) {
         GatewayRequest request = ex.clientRequest();
         long created = request.receivedAtMillis();
+        boolean keepHeads = ex.options == null || ex.options.collectLogPayload().orElse(true);
         boolean textual = isText(request.headers().firstOrNull("content-type"));
         return new RequestLog(
                 ex.logId(),
@@ -81,14 +114,19 @@ public final class RequestRecorder {
                 truncate(request.headers().firstOrNull("user-agent"), 256),
                 request.body().length,
                 ex.responseBytes,
-                textual ? head(request.body(), request.body().length) : null,
-                head(ex.responseHead, ex.responseHead.length),
+                keepHeads && textual ? head(request.body(), request.body().length) : null,
+                keepHeads && isText(ex.responseContentType) ? head(ex.responseHead, ex.responseHead.length) : null,
                 ex.attempts,
                 ex.error == null ? null : ex.error.code(),
                 outcome(ex),
                 ex.step,
                 List.copyOf(ex.failedSteps),
                 ex.cacheNote,
+                ex.cost,
+                ex.costSaved,
+                ex.costEstimated,
+                null,
+                null,
                 created / 1000 + ex.logRetentionDays * 86_400L);
     }
 

@@ -7,7 +7,6 @@ import io.aigateway.provider.UsageTap;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Arrays;
 
 /**
  * A provider's response body, passed to the client chunk by chunk as it arrives (flushed after every read, so an
@@ -23,6 +22,7 @@ final class ProxiedBody implements ResponseBody.Stream {
     private final int headLimit;
     private final long length;
 
+    /** @param headLimit how much of the body is kept for the log (its head and, when payloads are kept, more) */
     ProxiedBody(UpstreamClient.UpstreamResponse upstream, UsageTap tap, Exchange exchange, int headLimit) {
         this.upstream = upstream;
         this.tap = tap;
@@ -40,7 +40,7 @@ final class ProxiedBody implements ResponseBody.Stream {
     @Override
     public void writeTo(ChunkSink sink) throws IOException {
         byte[] buffer = new byte[BUFFER];
-        byte[] head = new byte[headLimit];
+        java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream(Math.min(headLimit, 16 * 1024));
         int headLength = 0;
         long total = 0;
         try (InputStream in = upstream.body()) {
@@ -63,7 +63,7 @@ final class ProxiedBody implements ResponseBody.Stream {
                 tap.accept(buffer, 0, n);
                 if (headLength < headLimit) {
                     int take = Math.min(n, headLimit - headLength);
-                    System.arraycopy(buffer, 0, head, headLength, take);
+                    head.write(buffer, 0, take);
                     headLength += take;
                 }
                 total += n;
@@ -79,7 +79,7 @@ final class ProxiedBody implements ResponseBody.Stream {
             tap.finish();
         } finally {
             exchange.responseBytes = total;
-            exchange.responseHead = Arrays.copyOf(head, headLength);
+            exchange.responseHead = head.toByteArray();
         }
         upstream.release();
     }

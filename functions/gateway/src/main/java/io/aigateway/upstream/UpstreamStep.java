@@ -31,11 +31,12 @@ public final class UpstreamStep implements Interceptor {
             .getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     private final UpstreamClient client;
-    private final int logBodyBytes;
+    private final int captureBytes;
 
-    public UpstreamStep(UpstreamClient client, int logBodyBytes) {
+    /** @param captureBytes how much of each response is kept for its log record */
+    public UpstreamStep(UpstreamClient client, int captureBytes) {
         this.client = client;
-        this.logBodyBytes = logBodyBytes;
+        this.captureBytes = captureBytes;
     }
 
     public static RetryPolicy policy(RequestOptions options, GatewaySettings settings) {
@@ -84,9 +85,10 @@ public final class UpstreamStep implements Interceptor {
             exchange.upstreamHeadersNanos = System.nanoTime();
             exchange.status = response.status();
             Headers headers = HeaderPolicy.downstream(response.headers());
+            exchange.responseContentType = headers.firstOrNull("content-type");
             UsageTap tap = UsageTap.forContentType(headers.firstOrNull("content-type"), MAX_USAGE_JSON);
             return new GatewayResponse(response.status(), headers,
-                    new ProxiedBody(response, tap, exchange, logBodyBytes), new CompletableFuture<>());
+                    new ProxiedBody(response, tap, exchange, captureBytes), new CompletableFuture<>());
         }
     }
 

@@ -32,7 +32,7 @@ class LogStoreTest {
     private RequestLog log(long createdAt, String provider, String model, int status, long expiresAtSeconds) {
         return new RequestLog(ids.next(createdAt), createdAt, "gw", provider, model, "POST", "/v1/a/gw/" + provider + "/x",
                 status, status < 400, false, false, 10, 5, 8, 3L, 4L, Map.of("team", "a"), null, "ua", 1, 2, "{}", "{}",
-                1, null, "ok", null, List.of(), null, expiresAtSeconds);
+                1, null, "ok", null, List.of(), null, 0.0015, null, false, null, null, expiresAtSeconds);
     }
 
     private RequestLog log(long createdAt, String provider, int status) {
@@ -43,8 +43,7 @@ class LogStoreTest {
         List<String> seen = new ArrayList<>();
         String cursor = null;
         do {
-            LogStore.Page page = store.list(new LogQuery(q.gateway(), q.limit(), cursor, q.fromMillis(), q.toMillis(),
-                    q.provider(), q.model(), q.statusCode(), q.success()));
+            LogStore.Page page = store.list(q.after(cursor));
             page.logs().forEach(l -> seen.add(l.id()));
             cursor = page.nextCursor();
         } while (cursor != null);
