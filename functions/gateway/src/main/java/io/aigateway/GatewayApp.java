@@ -1,6 +1,8 @@
 package io.aigateway;
 
 import io.aigateway.admin.AdminApi;
+import io.aigateway.analytics.AnalyticsApi;
+import io.aigateway.analytics.Rollups;
 import io.aigateway.cache.CacheStep;
 import io.aigateway.cache.CacheStore;
 import io.aigateway.ratelimit.RateLimitStep;
@@ -89,7 +91,8 @@ public final class GatewayApp implements AutoCloseable {
         ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
         UpstreamClient upstream = new UpstreamClient(config.connectTimeout(), config.streamIdleTimeout());
         LogStore logs = new LogStore(dynamo, config.tableName(), background);
-        LogWriter logWriter = new LogWriter(logs, background, logMode);
+        Rollups rollups = new Rollups(dynamo, config.tableName(), background);
+        LogWriter logWriter = new LogWriter(logs, config.analytics() ? rollups : null, background, logMode);
         RequestRecorder recorder = new RequestRecorder(logWriter, metrics, background, config.logBodyBytes(),
                 config.logPayloadBytes(), LogRedactor.NONE);
         RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
@@ -107,7 +110,7 @@ public final class GatewayApp implements AutoCloseable {
                 new UpstreamStep(upstream, Math.max(config.logBodyBytes(), config.logPayloadBytes())));
 
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,
-                config, stats);
+                config, stats, new AnalyticsApi(rollups, background));
         Gateway gateway = new Gateway(config, routes, settings, requestSteps, providerSteps, recorder, admin,
                 new LogIds());
         return new GatewayApp(gateway, upstream, logWriter, background, owned);

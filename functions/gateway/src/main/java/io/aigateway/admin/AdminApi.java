@@ -3,6 +3,7 @@ package io.aigateway.admin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aigateway.analytics.AnalyticsApi;
 import io.aigateway.auth.GatewayTokens;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.config.GatewaySettings;
@@ -46,11 +47,13 @@ public final class AdminApi {
     private final GatewayTokens tokens;
     private final GatewayConfig config;
     private final StoreStats stats;
+    private final AnalyticsApi analytics;
     private final java.util.concurrent.atomic.LongAdder proxied = new java.util.concurrent.atomic.LongAdder();
 
     public AdminApi(AdminAuth auth, LogStore logs, SettingsStore settings, SettingsCache settingsCache,
-                    GatewayTokens tokens, GatewayConfig config, StoreStats stats) {
+                    GatewayTokens tokens, GatewayConfig config, StoreStats stats, AnalyticsApi analytics) {
         this.stats = stats;
+        this.analytics = analytics;
         this.auth = auth;
         this.logs = logs;
         this.settings = settings;
@@ -106,6 +109,12 @@ public final class AdminApi {
         if ("logs".equals(section) && parts.length == 4 && ("request".equals(parts[3]) || "response".equals(parts[3]))) {
             requireMethod(method, "GET");
             return logBody(gateway, parts[2], parts[3]);
+        }
+        if ("analytics".equals(section) && parts.length == 2) {
+            requireMethod(method, "GET");
+            ObjectNode root = envelope();
+            root.set("result", analytics.query(gateway, QueryString.parse(request.rawQuery())));
+            return ok(root);
         }
         if ("tokens".equals(section) && parts.length == 2) {
             return switch (method) {

@@ -24,6 +24,7 @@ public record GatewayConfig(
         long maxRequestBytes,
         int logBodyBytes,
         int logPayloadBytes,
+        boolean analytics,
         boolean emitMetrics,
         long cacheMemoryBytes,
         long settingsRefreshMillis,
@@ -57,6 +58,7 @@ public record GatewayConfig(
                 intVar(env, "GATEWAY_MAX_REQUEST_BYTES", 25 * 1024 * 1024, 1024, Integer.MAX_VALUE),
                 intVar(env, "GATEWAY_LOG_BODY_BYTES", 4096, 0, 64 * 1024),
                 intVar(env, "GATEWAY_LOG_PAYLOAD_BYTES", 256 * 1024, 0, 4 * 1024 * 1024),
+                !"off".equalsIgnoreCase(env.getOrDefault("GATEWAY_ANALYTICS", "on")),
                 !"off".equalsIgnoreCase(env.getOrDefault("GATEWAY_METRICS", "emf")),
                 intVar(env, "GATEWAY_CACHE_MEMORY_MB", 64, 0, 4096) * 1024L * 1024L,
                 intVar(env, "GATEWAY_SETTINGS_REFRESH_SECONDS", 5, 1, 3600) * 1000L,
@@ -68,7 +70,7 @@ public record GatewayConfig(
     public GatewayConfig withUpstreamOverrides(Map<String, URI> overrides) {
         return new GatewayConfig(tableName, Map.copyOf(overrides), adminToken, adminTokenSecretArn, accountId,
                 logRetentionDays, requestTimeout, streamIdleTimeout, connectTimeout, maxRequestBytes, logBodyBytes,
-                logPayloadBytes, emitMetrics, cacheMemoryBytes, settingsRefreshMillis, defaults, env);
+                logPayloadBytes, analytics, emitMetrics, cacheMemoryBytes, settingsRefreshMillis, defaults, env);
     }
 
     /** The settings of a gateway nobody configured, under its id. */

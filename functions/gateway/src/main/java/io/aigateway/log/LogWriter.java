@@ -33,14 +33,17 @@ public final class LogWriter implements AutoCloseable {
     }
 
     private final LogStore store;
+    private final io.aigateway.analytics.Rollups rollups;
     private final ExecutorService executor;
     private final Mode mode;
     private final BlockingQueue<Pending> queue;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
-    public LogWriter(LogStore store, ExecutorService executor, Mode mode) {
+    /** @param rollups analytics counters updated with every record written; null when analytics are off */
+    public LogWriter(LogStore store, io.aigateway.analytics.Rollups rollups, ExecutorService executor, Mode mode) {
         this.store = store;
+        this.rollups = rollups;
         this.executor = executor;
         this.mode = mode;
         this.queue = mode == Mode.BATCHED ? new ArrayBlockingQueue<>(QUEUE) : null;
@@ -54,7 +57,10 @@ public final class LogWriter implements AutoCloseable {
     /** Completes with true once the record is stored, false when it was dropped or the store failed. */
     public CompletableFuture<Boolean> submit(RequestLog log, LogPayload payload) {
         if (mode == Mode.DIRECT) {
-            return CompletableFuture.supplyAsync(() -> {
+            // the log and its rollup counters are written side by side
+            CompletableFuture<Boolean> counted = rollups == null ? CompletableFuture.completedFuture(true)
+                    : CompletableFuture.supplyAsync(() -> rollup(List.of(log)), executor);
+            CompletableFuture<Boolean> stored = CompletableFuture.supplyAsync(() -> {
                 try {
                     store.write(log, payload);
                     return true;
@@ -63,6 +69,7 @@ public final class LogWriter implements AutoCloseable {
                     return false;
                 }
             }, executor);
+            return stored.thenCombine(counted, (a, b) -> a && b);
         }
         CompletableFuture<Boolean> written = new CompletableFuture<>();
         if (closed || !queue.offer(new Pending(new LogStore.Entry(log, payload), written))) {
@@ -93,6 +100,9 @@ public final class LogWriter implements AutoCloseable {
                     LOG.warn("{} request logs not written: {}", logs.size(), e.getClass().getSimpleName());
                     ok = false;
                 }
+                if (rollups != null) {
+                    ok &= rollup(logs.stream().map(LogStore.Entry::log).toList());
+                }
                 for (Pending p : batch) {
                     p.written().complete(ok);
                 }
@@ -102,6 +112,16 @@ public final class LogWriter implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    private boolean rollup(List<RequestLog> logs) {
+        try {
+            rollups.add(logs);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.warn("analytics counters of {} requests not updated: {}", logs.size(), e.getClass().getSimpleName());
+            return false;
         }
     }
 
