@@ -1,5 +1,7 @@
 package io.aigateway.metrics;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -8,8 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -36,6 +41,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *       and {@code Dimensions: [- Name: ...]}.</li>
  * </ul>
  * A SEARCH or SCHEMA this test cannot read fails it, so a reference is never skipped silently.
+ *
+ * <p>And the reverse direction: every {@link MetricName} (and every one of {@link MetricName#DIMENSION_SETS}) is read
+ * somewhere on the dashboard, so a newly emitted metric cannot be forgotten there; every
+ * {@code AWS::CloudWatch::Alarm} reads only emitted metrics with emitted dimension sets, through references this
+ * test can read (a {@code MetricName: !Ref ...} or an alarm with no visible metric fails it).
  */
 class TemplateDashboardTest {
 
@@ -136,6 +146,194 @@ class TemplateDashboardTest {
         assertEquals(new TreeSet<>(List.of("Errorz[Gateway]", "StoreErrors[Gateway, Provider]",
                 "TokensIn[Gateway, Provider]", "TokensOut[Gateway, Provider]")), seen);
         assertEquals(List.of("Errorz"), invalid(scan.refs()).stream().map(MetricRef::metric).toList());
+    }
+
+    // --- the reverse direction: nothing emitted is left off the dashboard, every alarm is held to MetricName -----
+
+    private static final String DASHBOARD = "AWS::CloudWatch::Dashboard";
+    private static final String ALARM = "AWS::CloudWatch::Alarm";
+
+    @Test
+    void everyEmittedMetricAndDimensionSetIsReadOnTheDashboard() throws IOException {
+        Map<String, String> dashboards = resourcesOfType(Files.readString(templatePath()), DASHBOARD);
+        assertFalse(dashboards.isEmpty(), "no " + DASHBOARD + " in template.yaml");
+        Scan scan = scan(String.join("\n", dashboards.values()));
+
+        assertTrue(scan.problems().isEmpty(), () -> "dashboard:\n  " + String.join("\n  ", scan.problems()));
+        assertEquals(List.of(), notOnDashboard(scan.refs()),
+                "metrics the gateway emits (MetricName) that no dashboard widget reads with an emitted dimension set");
+        assertEquals(List.of(), dimensionSetsNotOnDashboard(scan.refs()),
+                "dimension sets the gateway emits that no dashboard widget reads");
+    }
+
+    @Test
+    void everyAlarmReadsAnEmittedMetricWithAnEmittedDimensionSet() throws IOException {
+        Map<String, String> alarms = resourcesOfType(Files.readString(templatePath()), ALARM);
+        assertFalse(alarms.isEmpty(), "no " + ALARM + " in template.yaml");
+        List<String> problems = new ArrayList<>();
+        alarms.forEach((id, text) -> problems.addAll(alarmProblems(id, text)));
+
+        assertEquals(List.of(), problems, "alarms not held to MetricName");
+    }
+
+    @Test
+    void dashboardBodyIsJsonWithWidgetsOnTheGrid() throws IOException {
+        Map<String, String> dashboards = resourcesOfType(Files.readString(templatePath()), DASHBOARD);
+        assertFalse(dashboards.isEmpty(), "no " + DASHBOARD + " in template.yaml");
+        for (Map.Entry<String, String> dashboard : dashboards.entrySet()) {
+            JsonNode body = new ObjectMapper().readTree(substituted(dashboardBody(dashboard.getValue())));
+            JsonNode widgets = body.path("widgets");
+            assertTrue(widgets.isArray() && !widgets.isEmpty(), dashboard.getKey() + ": no widgets");
+            Map<List<Integer>, String> cells = new HashMap<>();
+            for (JsonNode w : widgets) {
+                String title = w.path("type").asText() + " '" + w.path("properties").path("title").asText() + "'";
+                int x = w.path("x").asInt(-1), y = w.path("y").asInt(-1);
+                int width = w.path("width").asInt(-1), height = w.path("height").asInt(-1);
+                assertTrue(x >= 0 && y >= 0 && width > 0 && height > 0 && x + width <= 24,
+                        dashboard.getKey() + ": " + title + " is off the 24-column grid");
+                for (int cx = x; cx < x + width; cx++) {
+                    for (int cy = y; cy < y + height; cy++) {
+                        String other = cells.put(List.of(cx, cy), title);
+                        assertEquals(null, other, dashboard.getKey() + ": " + title + " overlaps " + other);
+                    }
+                }
+            }
+        }
+    }
+
+    // --- the reverse checks themselves: a forgotten metric or an unchecked alarm must not pass ---------------------
+
+    @Test
+    void metricRowWithASubstitutedDimensionValueIsRead() {
+        Scan scan = scan("""
+                [ "AIGateway", "Errors", "Gateway", "${AlarmGatewayId}", { "id": "gwerr", "stat": "Sum" } ],
+                [ "AIGateway", "Latency", "Gateway", "${AlarmGatewayId}", "Model", "${Model}" ]
+                """);
+        assertEquals(List.of(), scan.problems());
+        assertEquals(List.of("Errors[Gateway]", "Latency[Gateway, Model]"),
+                scan.refs().stream().map(r -> r.metric() + new TreeSet<>(r.dimensions())).toList());
+        assertEquals(List.of("Latency"), invalid(scan.refs()).stream().map(MetricRef::metric).toList());
+    }
+
+    @Test
+    void metricOrDimensionSetMissingFromTheDashboardIsReported() {
+        Scan scan = scan("""
+                "expression": "SEARCH('{AIGateway,Gateway} MetricName=\\"Requests\\"', 'Sum', 300)"
+                "expression": "SEARCH('{AIGateway,Gateway,Provider} MetricName=\\"Errors\\"', 'Sum', 300)"
+                "expression": "SEARCH('{AIGateway,Provider} MetricName=\\"Latency\\"', 'p99', 300)"
+                """);
+        assertEquals(List.of(), scan.problems());
+        List<String> missing = notOnDashboard(scan.refs());
+
+        assertFalse(missing.contains("Requests") || missing.contains("Errors"), () -> "shown but reported: " + missing);
+        assertTrue(missing.contains("Latency"), "read only with a dimension set nobody emits, so not shown: " + missing);
+        assertEquals(MetricName.values().length - 2, missing.size(), () -> "missing: " + missing);
+        assertEquals(List.of(List.of("Gateway", "Provider", "Model")), dimensionSetsNotOnDashboard(scan.refs()));
+    }
+
+    @Test
+    void alarmThatIsNotHeldToMetricNameIsReported() {
+        Map<String, String> alarms = resourcesOfType("""
+                Parameters:
+                  NotAResource:
+                    Type: String
+                Resources:
+                  GoodAlarm:
+                    Type: AWS::CloudWatch::Alarm
+                    Properties:
+                      Namespace: AIGateway
+                      MetricName: StoreErrors
+                      Dimensions:
+                        - Name: Gateway
+                          Value: !Ref AlarmGatewayId
+                  GoodMathAlarm:
+                    Type: "AWS::CloudWatch::Alarm"
+                    Properties:
+                      Metrics:
+                        - Id: rate
+                          Expression: 100 * errors / requests
+                        - Id: errors
+                          MetricStat:
+                            Metric:
+                              Namespace: AIGateway
+                              MetricName: Errors
+                              Dimensions:
+                                - Name: Gateway
+                                  Value: default
+                            Stat: Sum
+                  ProviderOnlyAlarm:
+                    Type: AWS::CloudWatch::Alarm
+                    Properties:
+                      Namespace: AIGateway
+                      MetricName: Cost
+                      Dimensions:
+                        - Name: Provider
+                          Value: openai
+                  NoDimensionMathAlarm:
+                    Type: AWS::CloudWatch::Alarm
+                    Properties:
+                      Metrics:
+                        - Id: errors
+                          MetricStat:
+                            Metric:
+                              Namespace: AIGateway
+                              MetricName: Errors
+                            Stat: Sum
+                  RefNameAlarm:
+                    Type: AWS::CloudWatch::Alarm
+                    Properties:
+                      Namespace: AIGateway
+                      MetricName: !Ref WatchedMetric
+                      Dimensions:
+                        - Name: Gateway
+                          Value: default
+                  MisspelledAlarm:
+                    Type: AWS::CloudWatch::Alarm
+                    Properties:
+                      Namespace: AIGateway
+                      MetricName: Latncy
+                      Dimensions:
+                        - Name: Gateway
+                          Value: default
+                  LambdaAlarm:
+                    Type: AWS::CloudWatch::Alarm
+                    Properties:
+                      Namespace: AWS/Lambda
+                      MetricName: Throttles
+                  Table:
+                    Type: AWS::DynamoDB::Table
+                    Properties:
+                      BillingMode: PAY_PER_REQUEST
+                Outputs:
+                  Out:
+                    Value: x
+                """, ALARM);
+        assertEquals(List.of("GoodAlarm", "GoodMathAlarm", "ProviderOnlyAlarm", "NoDimensionMathAlarm", "RefNameAlarm",
+                "MisspelledAlarm", "LambdaAlarm"), List.copyOf(alarms.keySet()));
+
+        Map<String, List<String>> problems = new LinkedHashMap<>();
+        alarms.forEach((id, text) -> problems.put(id, alarmProblems(id, text)));
+        for (String ok : List.of("GoodAlarm", "GoodMathAlarm", "LambdaAlarm")) {
+            assertEquals(List.of(), problems.get(ok), ok);
+        }
+        for (String bad : List.of("ProviderOnlyAlarm", "NoDimensionMathAlarm", "RefNameAlarm", "MisspelledAlarm")) {
+            assertFalse(problems.get(bad).isEmpty(), bad + " not reported");
+        }
+    }
+
+    @Test
+    void dashboardBodyIsReadAndSubstitutedLikeSub() {
+        String resource = """
+                  Dash:
+                    Type: AWS::CloudWatch::Dashboard
+                    Properties:
+                      DashboardBody: !Sub |
+                        { "a": "${AWS::Region}", "n": ${Threshold},
+                          "label": "${!PROP('Dim.Gateway')}" }
+                      DashboardName: x
+                """;
+        String body = substituted(dashboardBody(resource));
+        assertEquals("{ \"a\": \"0\", \"n\": 0,\n  \"label\": \"${PROP('Dim.Gateway')}\" }\n", body);
     }
 
     // --- extraction ----------------------------------------------------------------------------------------------
@@ -239,7 +437,7 @@ class TemplateDashboardTest {
         List<String> previous = null;
         while (m.find()) {
             String body = m.group(1);
-            int options = body.indexOf('{');
+            int options = optionsStart(body);
             List<String> items = new ArrayList<>();
             Matcher q = QUOTED.matcher(options < 0 ? body : body.substring(0, options));
             while (q.find()) {
@@ -274,6 +472,23 @@ class TemplateDashboardTest {
             }
             refs.add(new MetricRef(items.get(1), dims, where));
         }
+    }
+
+    /**
+     * Where a metric row's options object starts: the first {@code {} outside a quoted item, so a {@code !Sub} value
+     * such as {@code "${AlarmGatewayId}"} stays one item. -1 if there is none.
+     */
+    private static int optionsStart(String row) {
+        boolean quoted = false;
+        for (int i = 0; i < row.length(); i++) {
+            char c = row.charAt(i);
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (c == '{' && !quoted) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
@@ -411,6 +626,124 @@ class TemplateDashboardTest {
         return refs.stream()
                 .filter(r -> !names.contains(r.metric()) || !dimensionSets.contains(Set.copyOf(r.dimensions())))
                 .toList();
+    }
+
+    // --- resources, reverse checks ---------------------------------------------------------------------------------
+
+    /** A resource's logical id at two spaces under {@code Resources:}. */
+    private static final Pattern RESOURCE_ID = Pattern.compile("^  ([A-Za-z0-9]+):\\s*(?:#.*)?$");
+    private static final Pattern RESOURCE_TYPE = Pattern.compile("^    Type:\\s*[\"']?([A-Za-z0-9:]+)[\"']?\\s*(?:#.*)?$");
+
+    /** The text of every resource of {@code type} (its logical id line down to the next resource), by logical id. */
+    static Map<String, String> resourcesOfType(String template, String type) {
+        Map<String, String> found = new LinkedHashMap<>();
+        String id = null;
+        String resourceType = null;
+        StringBuilder block = null;
+        boolean inResources = false;
+        for (String line : (template + "\nEnd:").split("\\R", -1)) {
+            boolean topLevel = !line.isEmpty() && !Character.isWhitespace(line.charAt(0)) && !line.startsWith("#");
+            Matcher start = RESOURCE_ID.matcher(line);
+            if (topLevel || (inResources && start.matches())) {
+                if (id != null && type.equals(resourceType)) {
+                    found.put(id, block.toString());
+                }
+                id = null;
+                resourceType = null;
+                block = null;
+                if (topLevel) {
+                    inResources = line.startsWith("Resources:");
+                    continue;
+                }
+                id = start.group(1);
+                block = new StringBuilder();
+            }
+            if (block != null) {
+                block.append(line).append('\n');
+                Matcher t = RESOURCE_TYPE.matcher(line);
+                if (resourceType == null && t.matches()) {
+                    resourceType = t.group(1);
+                }
+            }
+        }
+        return found;
+    }
+
+    /** References that are emitted names with emitted dimension sets. */
+    private static List<MetricRef> valid(List<MetricRef> refs) {
+        List<MetricRef> invalid = invalid(refs);
+        return refs.stream().filter(r -> !invalid.contains(r)).toList();
+    }
+
+    /** Every {@link MetricName} not read (with an emitted dimension set) by {@code dashboardRefs}, in enum order. */
+    static List<String> notOnDashboard(List<MetricRef> dashboardRefs) {
+        Set<String> read = valid(dashboardRefs).stream().map(MetricRef::metric).collect(Collectors.toSet());
+        return EnumSet.allOf(MetricName.class).stream().map(Enum::name).filter(n -> !read.contains(n)).toList();
+    }
+
+    /** Every one of {@link MetricName#DIMENSION_SETS} that no reference reads. */
+    static List<List<String>> dimensionSetsNotOnDashboard(List<MetricRef> dashboardRefs) {
+        Set<Set<String>> read = dashboardRefs.stream().map(r -> Set.copyOf(r.dimensions())).collect(Collectors.toSet());
+        return MetricName.DIMENSION_SETS.stream().filter(set -> !read.contains(Set.copyOf(set))).toList();
+    }
+
+    private static final Pattern AWS_NAMESPACE =
+            Pattern.compile("Namespace:\\s*[\"']?AWS/|SCHEMA\\(\\s*\\\\?\"AWS/", Pattern.CASE_INSENSITIVE);
+
+    /**
+     * What keeps one alarm from being checked against MetricName: scan problems, a {@code MetricName:} that is not a
+     * literal name (a {@code !Ref} would otherwise be skipped silently), a metric or dimension set the gateway does not
+     * emit, or no readable metric at all (unless the alarm watches an AWS/ namespace).
+     */
+    static List<String> alarmProblems(String id, String alarm) {
+        List<String> problems = new ArrayList<>();
+        Scan scan = scan(alarm);
+        scan.problems().forEach(p -> problems.add(id + ": " + p));
+        String[] lines = alarm.split("\\R", -1);
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].contains("MetricName:") && !YAML_METRIC_NAME.matcher(lines[i]).matches()) {
+                problems.add(id + " line " + (i + 1) + ": not a literal metric name: " + lines[i].strip());
+            }
+        }
+        for (MetricRef r : invalid(scan.refs())) {
+            problems.add(id + ": " + r.metric() + " with dimensions " + r.dimensions()
+                    + " is not an emitted metric with an emitted dimension set (" + r.where() + ")");
+        }
+        if (scan.refs().isEmpty() && !AWS_NAMESPACE.matcher(alarm).find()) {
+            problems.add(id + ": reads no " + NS + " metric this test can see (literal Namespace, MetricName and"
+                    + " Dimensions, or SELECT ... FROM SCHEMA(\"" + NS + "\", ...))");
+        }
+        return problems;
+    }
+
+    private static final Pattern DASHBOARD_BODY = Pattern.compile("^(\\s*)DashboardBody:\\s*!Sub\\s*\\|[-+]?\\s*$");
+
+    /** The literal block of {@code DashboardBody: !Sub |}, dedented. */
+    static String dashboardBody(String resource) {
+        String[] lines = resource.split("\\R", -1);
+        for (int i = 0; i < lines.length; i++) {
+            Matcher m = DASHBOARD_BODY.matcher(lines[i]);
+            if (!m.matches()) {
+                continue;
+            }
+            List<String> body = new ArrayList<>();
+            for (int j = i + 1; j < lines.length && (lines[j].isBlank() || indent(lines[j]) > m.group(1).length()); j++) {
+                body.add(lines[j]);
+            }
+            while (!body.isEmpty() && body.get(body.size() - 1).isBlank()) {
+                body.remove(body.size() - 1);
+            }
+            int margin = body.stream().filter(l -> !l.isBlank()).mapToInt(TemplateDashboardTest::indent).min().orElse(0);
+            StringBuilder out = new StringBuilder();
+            body.forEach(l -> out.append(l.isBlank() ? "" : l.substring(margin)).append('\n'));
+            return out.toString();
+        }
+        throw new AssertionError("no 'DashboardBody: !Sub |' block in:\n" + resource);
+    }
+
+    /** What {@code !Sub} leaves: {@code ${Name}} becomes a value (0: valid as a JSON number and inside a string), {@code ${!X}} becomes {@code ${X}}. */
+    static String substituted(String sub) {
+        return sub.replaceAll("\\$\\{(?!!)[^}]*}", "0").replace("${!", "${");
     }
 
     private static Path templatePath() {
