@@ -153,7 +153,7 @@ public final class Gateway {
             ex.route = routes.parse(gp, request.rawQuery());
             RequestBodyInfo body = RequestBodyInfo.inspect(request.body());
             ex.model = body.model() != null ? body.model() : ex.route.provider().modelFromPath(ex.route.restPath()).orElse(null);
-            ex.streamRequested = body.stream() || isStreamingPath(ex.route.restPath());
+            ex.streamRequested = body.stream() || ex.route.provider().isStreamingPath(ex.route.restPath());
             return recorded(ex, new InterceptorChain(direct, ex).proceed());
         } catch (GatewayException e) {
             return failed(ex, e);
@@ -245,11 +245,6 @@ public final class Gateway {
         List<Interceptor> all = new java.util.ArrayList<>(a);
         all.addAll(b);
         return List.copyOf(all);
-    }
-
-    private static boolean isStreamingPath(String rest) {
-        return rest.contains(":streamGenerateContent") || rest.endsWith("/invoke-with-response-stream")
-                || rest.endsWith("/converse-stream");
     }
 
     private static String safePath(String path) {

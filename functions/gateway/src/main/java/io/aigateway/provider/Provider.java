@@ -17,21 +17,32 @@ import java.util.regex.Pattern;
  * @param consumesMatch   whether the matched prefix is removed from the path sent upstream
  * @param modelPattern    finds the model in the path when the body does not name it (group "model")
  * @param pathHint        what the path after the slug must hold, for error messages
+ * @param streamPattern   paths that ask for a streamed answer when the body does not say so (Gemini, Bedrock)
  */
 public record Provider(String slug, String baseTemplate, Pattern hostPattern, boolean consumesMatch,
-                       Pattern modelPattern, String pathHint) {
+                       Pattern modelPattern, String pathHint, Pattern streamPattern) {
 
     public static Provider fixed(String slug, String baseUrl) {
-        return new Provider(slug, baseUrl, null, false, null, "the provider's own path");
+        return new Provider(slug, baseUrl, null, false, null, "the provider's own path", null);
     }
 
     public static Provider templated(String slug, String baseTemplate, String hostRegex, boolean consumesMatch,
                                      String pathHint) {
-        return new Provider(slug, baseTemplate, Pattern.compile(hostRegex), consumesMatch, null, pathHint);
+        return new Provider(slug, baseTemplate, Pattern.compile(hostRegex), consumesMatch, null, pathHint, null);
     }
 
     public Provider withModelPattern(String regex) {
-        return new Provider(slug, baseTemplate, hostPattern, consumesMatch, Pattern.compile(regex), pathHint);
+        return new Provider(slug, baseTemplate, hostPattern, consumesMatch, Pattern.compile(regex), pathHint,
+                streamPattern);
+    }
+
+    public Provider withStreamPattern(String regex) {
+        return new Provider(slug, baseTemplate, hostPattern, consumesMatch, modelPattern, pathHint,
+                Pattern.compile(regex));
+    }
+
+    public boolean isStreamingPath(String restPath) {
+        return streamPattern != null && streamPattern.matcher(restPath).find();
     }
 
     public Optional<String> modelFromPath(String restPath) {

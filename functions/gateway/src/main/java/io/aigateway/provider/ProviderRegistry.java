@@ -12,6 +12,7 @@ import java.util.Optional;
  */
 public final class ProviderRegistry {
     private static final String GOOGLE_MODEL = "/models/(?<model>[A-Za-z0-9._-]+)(?::|/|$)";
+    private static final String GOOGLE_STREAM = ":streamGenerateContent";
 
     private static final List<Provider> DEFAULTS = List.of(
             Provider.fixed("openai", "https://api.openai.com/v1"),
@@ -20,15 +21,17 @@ public final class ProviderRegistry {
                     "^/(?<resource>[A-Za-z0-9][A-Za-z0-9-]{0,62})/(?<deployment>[A-Za-z0-9][A-Za-z0-9._-]{0,63})(?=/|$)",
                     true, "/{resource}/{deployment}/... (for example /my-resource/gpt-4o/chat/completions?api-version=2024-10-21)")
                     .withModelPattern("^/[^/]+/(?<model>[^/]+)"),
-            Provider.fixed("google-ai-studio", "https://generativelanguage.googleapis.com").withModelPattern(GOOGLE_MODEL),
+            Provider.fixed("google-ai-studio", "https://generativelanguage.googleapis.com").withModelPattern(GOOGLE_MODEL)
+                    .withStreamPattern(GOOGLE_STREAM),
             Provider.templated("google-vertex-ai", "https://{location}aiplatform.googleapis.com",
                     "/locations/(?<location>[a-z0-9-]{1,40})/", false,
                     "/v1/projects/{project}/locations/{region}/publishers/google/models/{model}:{action}")
-                    .withModelPattern(GOOGLE_MODEL),
+                    .withModelPattern(GOOGLE_MODEL).withStreamPattern(GOOGLE_STREAM),
             Provider.templated("aws-bedrock", "https://{service}.{region}.amazonaws.com",
                     "^/(?<service>bedrock-runtime|bedrock-agent-runtime|bedrock)/(?<region>[a-z]{2}(?:-gov)?-[a-z]+-\\d)(?=/|$)",
                     true, "/bedrock-runtime/{region}/... (for example /bedrock-runtime/us-east-1/model/{model id}/invoke)")
-                    .withModelPattern("/model/(?<model>[^/]+)/"),
+                    .withModelPattern("/model/(?<model>[^/]+)/")
+                    .withStreamPattern("/(?:invoke-with-response-stream|converse-stream)$"),
             Provider.fixed("workers-ai", "https://api.cloudflare.com/client/v4/accounts/{account}/ai/run")
                     .withModelPattern("^/(?<model>@.+)$"),
             Provider.fixed("huggingface", "https://api-inference.huggingface.co/models"),

@@ -57,6 +57,16 @@ class RouteParserTest {
     }
 
     @Test
+    void streamingPathsAreRecognisedPerProvider() {
+        ProxyRoute gemini = parse("/v1/a/g/google-ai-studio/v1beta/models/gemini-2.5-flash:streamGenerateContent", "alt=sse");
+        assertTrue(gemini.provider().isStreamingPath(gemini.restPath()));
+        ProxyRoute bedrock = parse("/v1/a/g/aws-bedrock/bedrock-runtime/us-east-1/model/m/converse-stream", "");
+        assertTrue(bedrock.provider().isStreamingPath(bedrock.restPath()));
+        ProxyRoute openai = parse("/v1/a/g/openai/chat/completions", "");
+        assertTrue(!openai.provider().isStreamingPath(openai.restPath()));
+    }
+
+    @Test
     void modelComesFromThePathWhenTheProviderPutsItThere() {
         assertEquals("gemini-2.5-flash", parse("/v1/a/g/google-ai-studio/v1beta/models/gemini-2.5-flash:streamGenerateContent", "")
                 .provider().modelFromPath("/v1beta/models/gemini-2.5-flash:streamGenerateContent").orElseThrow());
