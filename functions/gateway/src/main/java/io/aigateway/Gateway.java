@@ -4,6 +4,7 @@ import io.aigateway.admin.AdminApi;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.config.SettingsCache;
 import io.aigateway.core.ChunkSink;
+import io.aigateway.cost.CustomCost;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.Errors;
 import io.aigateway.core.Exchange;
@@ -131,6 +132,7 @@ public final class Gateway {
             ex.account = gp.account();
             ex.gatewayId = gp.gatewayId();
             ex.options = RequestOptions.parse(request.headers());
+            ex.customCost = CustomCost.parse(request.headers().firstOrNull(CustomCost.HEADER));
             SettingsCache.Lookup lookup = settings.get(gp.gatewayId());
             ex.settings = lookup.settings();
             if (lookup.storeError()) {

@@ -14,6 +14,7 @@ import io.aigateway.config.SettingsCache;
 import io.aigateway.config.SettingsStore;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.core.Interceptor;
+import io.aigateway.cost.CostCalculator;
 import io.aigateway.log.LogIds;
 import io.aigateway.log.LogRedactor;
 import io.aigateway.log.LogStore;
@@ -94,7 +95,7 @@ public final class GatewayApp implements AutoCloseable {
         Rollups rollups = new Rollups(dynamo, config.tableName(), background);
         LogWriter logWriter = new LogWriter(logs, config.analytics() ? rollups : null, background, logMode);
         RequestRecorder recorder = new RequestRecorder(logWriter, metrics, background, config.logBodyBytes(),
-                config.logPayloadBytes(), LogRedactor.NONE);
+                config.logPayloadBytes(), LogRedactor.NONE, CostCalculator.standard());
         RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
         GatewayTokens tokens = new GatewayTokens(dynamo, config.tableName(), config.settingsRefreshMillis());
         SettingsStore settingsStore = new SettingsStore(dynamo, config.tableName(), config.env());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.Json;
+import io.aigateway.cost.ModelPrice;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,6 +26,7 @@ import java.util.regex.Pattern;
  * @param rateLimitingFailClosed refuse requests (429) when the counter store fails, instead of letting them through
  * @param retryDelay            milliseconds between attempts
  * @param requestTimeout        milliseconds to the provider's first byte
+ * @param priceOverrides        per model id, USD per million tokens; beat the shipped price table
  */
 public record GatewaySettings(
         String id,
@@ -41,6 +43,7 @@ public record GatewaySettings(
         String retryBackoff,
         int logRetentionDays,
         int requestTimeout,
+        Map<String, ModelPrice> priceOverrides,
         long createdAt,
         long modifiedAt) {
 
@@ -81,13 +84,14 @@ public record GatewaySettings(
                 env.getOrDefault("GATEWAY_DEFAULT_RETRY_BACKOFF", "exponential"),
                 envInt(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30),
                 envInt(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000),
+                Map.of(),
                 0, 0).validated();
     }
 
     public GatewaySettings withId(String newId) {
         return new GatewaySettings(newId, cacheTtl, collectLogs, rateLimitingLimit, rateLimitingInterval,
                 rateLimitingTechnique, rateLimitingRules, rateLimitingFailClosed, authentication, retryMaxAttempts,
-                retryDelay, retryBackoff, logRetentionDays, requestTimeout, createdAt, modifiedAt);
+                retryDelay, retryBackoff, logRetentionDays, requestTimeout, priceOverrides, createdAt, modifiedAt);
     }
 
     /** Applies a PUT body on top of these settings; unknown or invalid fields are a 400 naming the field. */
@@ -108,6 +112,7 @@ public record GatewaySettings(
         String backoff = retryBackoff;
         int retention = logRetentionDays;
         int timeout = requestTimeout;
+        Map<String, ModelPrice> prices = priceOverrides;
         Iterator<Map.Entry<String, JsonNode>> fields = patch.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
@@ -127,11 +132,12 @@ public record GatewaySettings(
                 case "retry_backoff" -> backoff = text(f.getKey(), v);
                 case "log_retention_days" -> retention = integer(f.getKey(), v);
                 case "request_timeout" -> timeout = integer(f.getKey(), v);
+                case "price_overrides" -> prices = ModelPrice.overridesFromJson(v);
                 default -> throw bad(f.getKey(), "is not a gateway setting");
             }
         }
         return new GatewaySettings(id, cacheTtl, collectLogs, rlLimit, rlInterval, rlTechnique, rules, failClosed, auth,
-                attempts, delay, backoff, retention, timeout, createdAt == 0 ? now : createdAt, now).validated();
+                attempts, delay, backoff, retention, timeout, prices, createdAt == 0 ? now : createdAt, now).validated();
     }
 
     public GatewaySettings validated() {
@@ -182,6 +188,7 @@ public record GatewaySettings(
         o.put("retry_backoff", retryBackoff);
         o.put("log_retention_days", logRetentionDays);
         o.put("request_timeout", requestTimeout);
+        o.set("price_overrides", ModelPrice.overridesToJson(priceOverrides));
         if (createdAt > 0) {
             o.put("created_at", java.time.Instant.ofEpochMilli(createdAt).toString());
             o.put("modified_at", java.time.Instant.ofEpochMilli(modifiedAt).toString());
@@ -199,7 +206,8 @@ public record GatewaySettings(
         return new GatewaySettings(id, merged.cacheTtl, merged.collectLogs, merged.rateLimitingLimit,
                 merged.rateLimitingInterval, merged.rateLimitingTechnique, merged.rateLimitingRules,
                 merged.rateLimitingFailClosed, merged.authentication, merged.retryMaxAttempts, merged.retryDelay,
-                merged.retryBackoff, merged.logRetentionDays, merged.requestTimeout, created, modified);
+                merged.retryBackoff, merged.logRetentionDays, merged.requestTimeout, merged.priceOverrides, created,
+                modified);
     }
 
     private static List<RateLimitRule> rules(JsonNode v) {

@@ -45,6 +45,8 @@ public final class Exchange {
     public boolean priming;
     /** USD; null when the price is unknown. A cache hit costs 0 and records what it saved. */
     public Double cost;
+    /** Parsed cf-aig-custom-cost; null when absent. */
+    public io.aigateway.cost.CustomCost customCost;
     public Double costSaved;
     public boolean costEstimated;
     /** Set by the universal endpoint for its current step (the step's own config); else taken from headers. */

@@ -2,6 +2,9 @@ package io.aigateway.log;
 
 import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayRequest;
+import io.aigateway.cost.Cost;
+import io.aigateway.cost.CostCalculator;
+import io.aigateway.cost.ModelPrice;
 import io.aigateway.metrics.RequestMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +31,11 @@ public final class RequestRecorder {
     private final int bodyHeadBytes;
     private final int payloadBytes;
     private final LogRedactor redactor;
+    private final CostCalculator costs;
 
     public RequestRecorder(LogWriter logs, RequestMetrics metrics, ExecutorService background, int bodyHeadBytes,
-                           int payloadBytes, LogRedactor redactor) {
+                           int payloadBytes, LogRedactor redactor, CostCalculator costs) {
+        this.costs = costs;
         this.logs = logs;
         this.metrics = metrics;
         this.background = background;
@@ -44,6 +49,7 @@ public final class RequestRecorder {
             return CompletableFuture.completedFuture(null);
         }
         if (ex.priming) {
+            price(ex);
             metrics.serializeOnly(ex);
             LogStore.toItem(toLog(ex), "19700101");
             return CompletableFuture.completedFuture(null);
@@ -52,6 +58,7 @@ public final class RequestRecorder {
     }
 
     private CompletableFuture<Void> write(Exchange ex) {
+        price(ex);
         try {
             metrics.emit(ex);
         } catch (RuntimeException e) {
@@ -69,6 +76,23 @@ public final class RequestRecorder {
             }
         });
         return CompletableFuture.allOf(logWrite, ex.pendingWrites());
+    }
+
+    /** Cost of the request (0 for a cache hit, which records what it saved); null when the price is unknown. */
+    private void price(Exchange ex) {
+        if (ex.providerSlug == null || ex.route == null) {
+            return;
+        }
+        try {
+            Map<String, ModelPrice> overrides = ex.settings == null ? Map.of() : ex.settings.priceOverrides();
+            Cost cost = costs.cost(ex, ex.customCost, overrides);
+            ex.cost = cost.usd();
+            ex.costEstimated = cost.estimated();
+            Cost saved = costs.costSaved(ex, ex.customCost, overrides);
+            ex.costSaved = saved == null ? null : saved.usd();
+        } catch (RuntimeException e) {
+            LOG.warn("cost not computed: {}", e.getClass().getSimpleName());
+        }
     }
 
     private LogPayload payload(Exchange ex) {

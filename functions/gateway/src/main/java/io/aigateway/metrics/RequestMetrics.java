@@ -61,6 +61,13 @@ public final class RequestMetrics {
             m.putMetric(MetricName.TokensOut.name(), ex.usage.tokensOut(), MetricName.TokensOut.unit());
         }
         m.putMetric(MetricName.StoreErrors.name(), ex.storeErrors, MetricName.StoreErrors.unit());
+        if (ex.cost != null) {
+            m.putMetric(MetricName.Cost.name(), ex.cost, MetricName.Cost.unit());
+        }
+        if (ex.costSaved != null) {
+            m.putProperty("costSaved", ex.costSaved);
+        }
+        m.putProperty("cached", ex.cached());
         m.putProperty("logId", ex.logId());
         m.putProperty("statusCode", ex.status);
         if (ex.options != null) {

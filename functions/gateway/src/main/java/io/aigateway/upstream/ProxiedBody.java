@@ -50,6 +50,7 @@ final class ProxiedBody implements ResponseBody.Stream {
                     n = in.read(buffer);
                 } catch (IOException e) {
                     exchange.upstreamBroken = true;
+                    tap.interrupted();
                     upstream.cancel();
                     throw e;
                 }
@@ -72,6 +73,7 @@ final class ProxiedBody implements ResponseBody.Stream {
                     sink.flush();
                 } catch (IOException e) {
                     exchange.clientGone = true;
+                    tap.interrupted(); // what the provider generated until now is still paid for
                     upstream.cancel();
                     throw e;
                 }

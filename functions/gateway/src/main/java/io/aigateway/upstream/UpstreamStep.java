@@ -86,7 +86,8 @@ public final class UpstreamStep implements Interceptor {
             exchange.status = response.status();
             Headers headers = HeaderPolicy.downstream(response.headers());
             exchange.responseContentType = headers.firstOrNull("content-type");
-            UsageTap tap = UsageTap.forContentType(headers.firstOrNull("content-type"), MAX_USAGE_JSON);
+            UsageTap tap = UsageTap.forContentType(headers.firstOrNull("content-type"), MAX_USAGE_JSON, request.body());
+            tap.usage().offerHeaders(response.headers()::firstOrNull); // Bedrock InvokeModel's token-count headers
             return new GatewayResponse(response.status(), headers,
                     new ProxiedBody(response, tap, exchange, captureBytes), new CompletableFuture<>());
         }
