@@ -107,7 +107,8 @@ public final class GatewayApp implements AutoCloseable {
                 new AuthStep(tokens),
                 new RateLimitStep(new RateLimiter(dynamo, config.tableName(), Clock.systemUTC())));
         List<Interceptor> providerSteps = List.of(
-                new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background),
+                new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background,
+                        metrics::storeError),
                 new UpstreamStep(upstream, Math.max(config.logBodyBytes(), config.logPayloadBytes())));
 
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,

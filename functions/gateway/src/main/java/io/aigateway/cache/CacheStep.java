@@ -1,17 +1,270 @@
 package io.aigateway.cache;
 
+import io.aigateway.core.ChunkSink;
+import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayResponse;
+import io.aigateway.core.Headers;
 import io.aigateway.core.Interceptor;
+import io.aigateway.core.ResponseBody;
+import io.aigateway.provider.Usage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 
-/** CONTRACT STUB (being implemented): answers from the cache, stores successful responses. */
+/**
+ * The cache step, between the rate limiter and the provider call.
+ * <ul>
+ *   <li>HIT: the provider is not called; the stored status, headers and body are returned as they first went out
+ *       (a server-sent-events answer byte for byte, as {@code text/event-stream}), with
+ *       {@code cf-aig-cache-status: HIT}; the log and metrics say cached, with the tokens the answer carried.</li>
+ *   <li>MISS: the request proceeds ({@code cf-aig-cache-status: MISS}). A 2xx answer is copied while it passes
+ *       through to the client, and stored once it ended cleanly: a stream only after its terminal event, never
+ *       when the client left or the provider broke off. The table write runs in the background and is
+ *       registered with the exchange, so the Lambda transport waits for it before returning.</li>
+ * </ul>
+ * A failed read is a miss (counted in {@code StoreErrors}); a failed write is counted, never thrown. Why an answer
+ * was not stored goes to the log's {@code cache_note}: {@value #TOO_LARGE} (its gzip form does not fit a DynamoDB
+ * item), {@value #STREAM_INCOMPLETE} (the stream ended without its terminal event, or with an error event).
+ */
 public final class CacheStep implements Interceptor {
+    private static final Logger LOG = LoggerFactory.getLogger(CacheStep.class);
+    public static final String STATUS_HEADER = "cf-aig-cache-status";
+    public static final String TOO_LARGE = "too_large";
+    public static final String STREAM_INCOMPLETE = "stream_incomplete";
+    /**
+     * Response headers stored and replayed: what a client parses (content type and encoding) and the provider's
+     * ids the official SDKs expose. Never cookies, auth, rate-limit counters (stale on a hit) or lengths.
+     */
+    static final Set<String> REPLAYED = Set.of("content-type", "content-encoding", "content-language",
+            "x-request-id", "request-id", "openai-model", "openai-organization", "openai-project", "openai-version",
+            "openai-processing-ms", "anthropic-organization-id");
+
+    /** Told about every cache write that failed (wire it to the StoreErrors metric). */
+    @FunctionalInterface
+    public interface WriteFailureListener {
+        void writeFailed(String gatewayId, String provider, String model);
+    }
+
+    private final CacheStore store;
+    private final Executor background;
+    private final WriteFailureListener onWriteFailure;
+
     public CacheStep(CacheStore store, ExecutorService background) {
+        this(store, background, (gateway, provider, model) -> { });
+    }
+
+    public CacheStep(CacheStore store, ExecutorService background, WriteFailureListener onWriteFailure) {
+        this.store = store;
+        this.background = background;
+        this.onWriteFailure = onWriteFailure;
     }
 
     @Override
     public GatewayResponse intercept(Chain chain) {
-        return chain.proceed();
+        Exchange ex = chain.exchange();
+        CachePolicy policy = CachePolicy.of(ex.request().method(), ex.request().headers(), ex.settings);
+        if (!policy.cacheable() || ex.route == null || ex.gatewayId == null) {
+            return chain.proceed();
+        }
+        CacheKey key = policy.customKey() != null
+                ? CacheKey.custom(ex.gatewayId, policy.customKey(), ex.streamRequested)
+                : CacheKey.of(ex);
+        CacheStore.Lookup found = ex.priming ? store.peekMemory(key) : store.get(key);
+        if (found.failed()) {
+            ex.storeErrors++;
+        }
+        if (found.hit()) {
+            return hit(ex, found.entry());
+        }
+        ex.cacheStatus = "MISS";
+        GatewayResponse response = chain.proceed();
+        GatewayResponse tagged = response.withHeaders(response.headers().toBuilder().set(STATUS_HEADER, "MISS").build());
+        int status = response.status();
+        if (status < 200 || status > 299 || status == 206) {
+            return tagged; // only successful, whole answers are cached
+        }
+        Pending pending = new Pending(ex, key, policy.ttlSeconds(), status, replayed(response.headers()));
+        return switch (response.body()) {
+            case ResponseBody.Stream stream -> tagged.withBody(
+                    new CapturingBody(stream, pending, response.headers().firstOrNull("content-type")),
+                    response.recorded());
+            case ResponseBody.Bytes bytes -> {
+                byte[] data = bytes.data();
+                pending.complete(new ResponseCapture.Result(data, CacheStore.gzip(data), false, true));
+                yield tagged;
+            }
+        };
+    }
+
+    private static GatewayResponse hit(Exchange ex, CacheEntry entry) {
+        ex.cacheStatus = "HIT";
+        ex.status = entry.status();
+        Usage usage = new Usage();
+        if (entry.tokensIn() >= 0) {
+            usage.offerIn(entry.tokensIn());
+        }
+        if (entry.tokensOut() >= 0) {
+            usage.offerOut(entry.tokensOut());
+        }
+        usage.offerModel(entry.model());
+        ex.usage = usage;
+        byte[] body = entry.body();
+        ex.responseBytes = body.length;
+        ex.responseHead = body; // read only; the log keeps what it is configured to keep
+        ex.markFirstByte();
+        Headers.Builder headers = entry.headers().toBuilder();
+        if (entry.stream() && !entry.headers().contains("content-type")) {
+            headers.set("content-type", "text/event-stream");
+        }
+        headers.set(STATUS_HEADER, "HIT");
+        return GatewayResponse.of(entry.status(), headers.build(), new ResponseBody.Bytes(body));
+    }
+
+    static Headers replayed(Headers provider) {
+        Headers.Builder out = Headers.builder();
+        provider.forEach((name, value) -> {
+            if (REPLAYED.contains(name)) {
+                out.add(name, value);
+            }
+        });
+        return out.build();
+    }
+
+    /** A cacheable answer on its way to the client: what is needed to store it once it ended. */
+    private final class Pending {
+        private final Exchange ex;
+        private final CacheKey key;
+        private final int ttlSeconds;
+        private final int status;
+        private final Headers headers;
+
+        Pending(Exchange ex, CacheKey key, int ttlSeconds, int status, Headers headers) {
+            this.ex = ex;
+            this.key = key;
+            this.ttlSeconds = ttlSeconds;
+            this.status = status;
+            this.headers = headers;
+        }
+
+        /** On the thread that wrote the body, before the request is recorded: notes are in the log. */
+        void complete(ResponseCapture.Result result) {
+            if (result == null) {
+                return;
+            }
+            if (result.tooLarge() || !CacheStore.fits(result.gzipped().length, headers)) {
+                ex.cacheNote = TOO_LARGE;
+                return;
+            }
+            if (!result.complete()) {
+                ex.cacheNote = STREAM_INCOMPLETE;
+                return;
+            }
+            long now = System.currentTimeMillis();
+            Usage usage = ex.usage;
+            String model = usage.model() != null ? usage.model() : ex.model;
+            CacheEntry entry = new CacheEntry(status, headers, result.body(), key.stream(), usage.tokensIn(),
+                    usage.tokensOut(), model, now, now / 1000 + ttlSeconds);
+            byte[] gzipped = result.gzipped();
+            if (ex.priming) {
+                CacheStore.toItem(key, entry, gzipped); // warms the mapping; a priming request stores nothing
+                return;
+            }
+            store.remember(key, entry);
+            String gateway = ex.gatewayId;
+            String provider = ex.providerSlug;
+            CompletableFuture<Void> write;
+            try {
+                write = CompletableFuture.runAsync(() -> store.write(key, entry, gzipped), background);
+            } catch (RuntimeException rejected) {
+                write = CompletableFuture.failedFuture(rejected); // executor shut down
+            }
+            ex.addPendingWrite(write.handle((ok, failure) -> {
+                if (failure != null) {
+                    store.countWriteFailure();
+                    LOG.warn("cache write failed for gateway {}: {}", gateway, failure.toString());
+                    try {
+                        onWriteFailure.writeFailed(gateway, provider, model);
+                    } catch (RuntimeException ignored) {
+                        // counting must not fail the request
+                    }
+                }
+                return null;
+            }));
+        }
+    }
+
+    /**
+     * Passes the provider's body straight to the client, copying it on the side; stores it only when the body
+     * ended cleanly. Any failure of the copy only costs the cache entry, never the response.
+     */
+    private static final class CapturingBody implements ResponseBody.Stream {
+        private final ResponseBody.Stream body;
+        private final Pending pending;
+        private final String contentType;
+
+        CapturingBody(ResponseBody.Stream body, Pending pending, String contentType) {
+            this.body = body;
+            this.pending = pending;
+            this.contentType = contentType;
+        }
+
+        @Override
+        public long length() {
+            return body.length();
+        }
+
+        @Override
+        public void writeTo(ChunkSink sink) throws IOException {
+            ResponseCapture capture = new ResponseCapture(contentType, body.length());
+            boolean ended = false;
+            try {
+                body.writeTo(new ChunkSink() {
+                    @Override
+                    public void write(byte[] bytes, int offset, int length) throws IOException {
+                        sink.write(bytes, offset, length);
+                        try {
+                            capture.append(bytes, offset, length);
+                        } catch (RuntimeException e) {
+                            capture.discard();
+                        }
+                    }
+
+                    @Override
+                    public void flush() throws IOException {
+                        sink.flush();
+                        try {
+                            capture.digest();
+                        } catch (RuntimeException e) {
+                            capture.discard();
+                        }
+                    }
+                });
+                ended = true;
+            } finally {
+                if (!ended) {
+                    capture.discard(); // client gone or provider broke off: an interrupted answer is never stored
+                }
+            }
+            Exchange ex = pending.ex;
+            if (ex.clientGone || ex.upstreamBroken) {
+                capture.discard();
+                return;
+            }
+            try {
+                pending.complete(capture.finish());
+            } catch (RuntimeException e) {
+                LOG.warn("response not cached: {}", e.toString());
+            }
+        }
+
+        @Override
+        public void abort() {
+            body.abort();
+        }
     }
 }

@@ -1,0 +1,105 @@
+package io.aigateway.cache;
+
+import io.aigateway.core.Exchange;
+import io.aigateway.core.GatewayRequest;
+import io.aigateway.core.Headers;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Where a cached response lives: {@code pk = CACHE#{gateway}#{hex}}, where {@code hex} is a SHA-256.
+ *
+ * <p>The default key hashes, each field length-prefixed: the provider slug, the HTTP method, the full upstream URL
+ * (host, the endpoint's rest path and query), the model, a SHA-256 of the provider auth headers (so callers with
+ * different API keys never share an entry), the few request headers that change a provider's answer
+ * ({@link #VARY}), the stream flag (streamed and non-streamed answers are kept apart) and the request body bytes.
+ * {@code cf-aig-*} headers, metadata included, are never part of it.
+ *
+ * <p>A {@code cf-aig-cache-key} replaces all of that: the entry is then shared by every request of the gateway
+ * carrying the same key (and the same stream flag), whatever its body, provider or API key.
+ */
+public record CacheKey(String gatewayId, String hex, boolean stream) {
+    private static final String VERSION = "aigw-cache-v1";
+    /** Provider credentials: hashed into the key, never stored. */
+    static final List<String> AUTH_HEADERS = List.of("authorization", "x-api-key", "api-key", "x-goog-api-key");
+    /** Request headers that select a different API version or feature set, and so a different answer. */
+    static final List<String> VARY = List.of("anthropic-version", "anthropic-beta", "openai-beta",
+            "openai-organization", "openai-project");
+
+    public String pk() {
+        return "CACHE#" + gatewayId + "#" + hex;
+    }
+
+    /** The default key of a proxied request (direct, or one step of the universal endpoint). */
+    public static CacheKey of(Exchange ex) {
+        GatewayRequest request = ex.request();
+        Hasher h = new Hasher();
+        h.field(VERSION).field("default");
+        h.field(ex.route.provider().slug());
+        h.field(request.method());
+        h.field(ex.route.upstreamUri().toString());
+        h.field(ex.route.restPath());
+        h.field(request.rawQuery());
+        h.field(ex.model == null ? "" : ex.model);
+        h.field(authDigest(request.headers()));
+        for (String name : VARY) {
+            h.field(name).field(String.join("\n", request.headers().all(name)));
+        }
+        h.field(ex.streamRequested ? "stream" : "whole");
+        h.field(request.body());
+        return new CacheKey(ex.gatewayId, h.hex(), ex.streamRequested);
+    }
+
+    /** A {@code cf-aig-cache-key}: replaces the default key, still scoped by gateway and stream flag. */
+    public static CacheKey custom(String gatewayId, String key, boolean stream) {
+        Hasher h = new Hasher();
+        h.field(VERSION).field("custom").field(key).field(stream ? "stream" : "whole");
+        return new CacheKey(gatewayId, h.hex(), stream);
+    }
+
+    /** SHA-256 over every provider auth header present (name and value); empty input when there is none. */
+    static byte[] authDigest(Headers headers) {
+        MessageDigest d = sha256();
+        for (String name : AUTH_HEADERS) {
+            for (String value : headers.all(name)) {
+                d.update(name.getBytes(StandardCharsets.UTF_8));
+                d.update((byte) 0);
+                d.update(value.getBytes(StandardCharsets.UTF_8));
+                d.update((byte) 0);
+            }
+        }
+        return d.digest();
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+
+    /** Length-prefixed fields, so no two different field lists hash the same bytes. */
+    private static final class Hasher {
+        private final MessageDigest digest = sha256();
+
+        Hasher field(String value) {
+            return field(value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        Hasher field(byte[] value) {
+            int n = value.length;
+            digest.update(new byte[]{(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+            digest.update(value);
+            return this;
+        }
+
+        String hex() {
+            return HexFormat.of().formatHex(digest.digest());
+        }
+    }
+}
