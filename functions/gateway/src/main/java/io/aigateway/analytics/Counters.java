@@ -21,6 +21,25 @@ public final class Counters {
     BigDecimal costSaved = BigDecimal.ZERO;
     final TreeMap<Integer, Long> histogram = new TreeMap<>();
 
+    /** One request, its latency in histogram {@code bucket}. */
+    void add(io.aigateway.log.RequestLog log, int bucket) {
+        requests++;
+        errors += log.success() ? 0 : 1;
+        cached += log.cached() ? 1 : 0;
+        tokensIn += log.tokensIn() == null ? 0 : log.tokensIn();
+        tokensOut += log.tokensOut() == null ? 0 : log.tokensOut();
+        if (log.cost() == null) {
+            costUnknown++;
+        } else {
+            cost = cost.add(BigDecimal.valueOf(log.cost()));
+        }
+        if (log.costSaved() != null) {
+            costSaved = costSaved.add(BigDecimal.valueOf(log.costSaved()));
+        }
+        durationMs += Math.max(0, log.duration());
+        histogram.merge(bucket, 1L, Long::sum);
+    }
+
     void add(Map<String, AttributeValue> item) {
         requests += n(item, "requests");
         errors += n(item, "errors");

@@ -6,7 +6,6 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -80,7 +79,8 @@ public final class Rollups {
         return raw == null || raw.isEmpty() ? "unknown" : raw.length() > 200 ? raw.substring(0, 200) : raw;
     }
 
-    private void write(Delta d) {
+    private void write(Delta delta) {
+        Counters d = delta.counters();
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
         List<String> adds = new ArrayList<>();
@@ -104,9 +104,9 @@ public final class Rollups {
         d.histogram.forEach((bucket, count) -> add(adds, names, values, "h" + bucket, count));
         names.put("#exp", TableSchema.EXPIRES_AT);
         values.put(":exp", AttributeValue.fromN(Long.toString(Instant.now().getEpochSecond() + KEEP_SECONDS)));
-        String sk = d.value + "#" + ThreadLocalRandom.current().nextInt(SHARDS);
+        String sk = delta.value() + "#" + ThreadLocalRandom.current().nextInt(SHARDS);
         dynamo.updateItem(b -> b.tableName(table)
-                .key(Map.of(TableSchema.PK, AttributeValue.fromS(d.pk), TableSchema.SK, AttributeValue.fromS(sk)))
+                .key(Map.of(TableSchema.PK, AttributeValue.fromS(delta.pk()), TableSchema.SK, AttributeValue.fromS(sk)))
                 .updateExpression("ADD " + String.join(", ", adds) + " SET #exp = :exp")
                 .expressionAttributeNames(names)
                 .expressionAttributeValues(values));
@@ -156,41 +156,13 @@ public final class Rollups {
     }
 
     /** Increments for one (dimension value, hour). */
-    private static final class Delta {
-        final String pk;
-        final String value;
-        long requests;
-        long errors;
-        long cached;
-        long tokensIn;
-        long tokensOut;
-        long costUnknown;
-        long durationMs;
-        BigDecimal cost = BigDecimal.ZERO;
-        BigDecimal costSaved = BigDecimal.ZERO;
-        final Map<Integer, Long> histogram = new HashMap<>();
-
+    private record Delta(String pk, String value, Counters counters) {
         Delta(String pk, String value) {
-            this.pk = pk;
-            this.value = value;
+            this(pk, value, new Counters());
         }
 
         void add(RequestLog log) {
-            requests++;
-            errors += log.success() ? 0 : 1;
-            cached += log.cached() ? 1 : 0;
-            tokensIn += log.tokensIn() == null ? 0 : log.tokensIn();
-            tokensOut += log.tokensOut() == null ? 0 : log.tokensOut();
-            if (log.cost() == null) {
-                costUnknown++;
-            } else {
-                cost = cost.add(BigDecimal.valueOf(log.cost()));
-            }
-            if (log.costSaved() != null) {
-                costSaved = costSaved.add(BigDecimal.valueOf(log.costSaved()));
-            }
-            durationMs += Math.max(0, log.duration());
-            histogram.merge(bucket(log.duration()), 1L, Long::sum);
+            counters.add(log, bucket(log.duration()));
         }
     }
 }
