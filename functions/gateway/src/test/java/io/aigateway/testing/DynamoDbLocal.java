@@ -34,6 +34,9 @@ import software.amazon.dynamodb.services.local.server.LocalDynamoDBServerHandler
 public final class DynamoDbLocal {
     private static final String LIBRARY_PATH = "sqlite4java.library.path";
     private static final AtomicInteger TABLES = new AtomicInteger();
+    /** sqlite4java logs through java.util.logging; held here because JUL forgets the level of a collected logger. */
+    private static final java.util.logging.Logger SQLITE4JAVA_LOG =
+            java.util.logging.Logger.getLogger("com.almworks.sqlite4java");
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
 
     private static DynamoDbLocal instance;
@@ -97,6 +100,7 @@ public final class DynamoDbLocal {
                 System.setProperty("org.sqlite.lib.name", name);
             }
         }
+        SQLITE4JAVA_LOG.setLevel(java.util.logging.Level.WARNING);
         if (System.getProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty") == null) {
             System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
         }

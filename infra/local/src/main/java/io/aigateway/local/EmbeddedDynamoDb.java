@@ -1,5 +1,8 @@
 package io.aigateway.local;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +24,10 @@ import software.amazon.dynamodb.services.local.server.LocalDynamoDBServerHandler
  * {@code -disableTelemetry}.
  */
 final class EmbeddedDynamoDb implements AutoCloseable {
+    /** sqlite4java logs through java.util.logging; held here because JUL forgets the level of a collected logger. */
+    private static final java.util.logging.Logger SQLITE4JAVA_LOG =
+            java.util.logging.Logger.getLogger("com.almworks.sqlite4java");
+
     private final Server jetty;
     private final LocalDynamoDBServerHandler handler;
     private final URI endpoint;
@@ -31,19 +38,21 @@ final class EmbeddedDynamoDb implements AutoCloseable {
         this.endpoint = endpoint;
     }
 
-    /** Log levels for DynamoDB Local (log4j2) and its Jetty (slf4j); set before any of their classes loads. */
+    /** Log levels for DynamoDB Local (log4j2), its Jetty (slf4j) and sqlite4java (JUL); set before they load. */
     static void quietLogging() {
         setIfAbsent("log4j2.configurationFile", "gateway-local-log4j2.xml");
         setIfAbsent("log4j2.disable.jmx", "true");
         setIfAbsent("log4j2.statusLoggerLevel", "ERROR");
         setIfAbsent("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
+        SQLITE4JAVA_LOG.setLevel(java.util.logging.Level.WARNING); // "[sqlite] DB[1]: opened" and the like
     }
 
     /**
      * @param dataDir folder of the database file ({@code shared-local-instance.db}); {@code null} keeps
      *                everything in memory
+     * @param port    loopback port to listen on; 0 lets the kernel pick one
      */
-    static EmbeddedDynamoDb start(Path dataDir) throws Exception {
+    static EmbeddedDynamoDb start(Path dataDir, int port) throws Exception {
         quietLogging();
         NativeLibraries.prepareSqlite4java();
         String dbPath = null;
@@ -58,7 +67,7 @@ final class EmbeddedDynamoDb implements AutoCloseable {
         Server jetty = new Server();
         ServerConnector connector = new ServerConnector(jetty);
         connector.setHost("127.0.0.1");
-        connector.setPort(0);
+        connector.setPort(port);
         jetty.addConnector(connector);
         ContextHandler context = new ContextHandler();
         context.setHandler(handler);
@@ -75,6 +84,13 @@ final class EmbeddedDynamoDb implements AutoCloseable {
             throw e;
         }
         return new EmbeddedDynamoDb(jetty, handler, URI.create("http://127.0.0.1:" + connector.getLocalPort()));
+    }
+
+    /** A port that was free on 127.0.0.1 a moment ago (for callers that must know it before the server starts). */
+    static int freeLoopbackPort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        }
     }
 
     URI endpoint() {

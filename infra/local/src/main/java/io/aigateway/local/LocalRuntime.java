@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -20,26 +21,34 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.aigateway.metrics.RequestMetrics;
+import io.aigateway.store.StoreStats;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 /**
  * The gateway on a laptop: DynamoDB Local (in this JVM, on loopback), the table, the gateway and its HTTP
  * server, in one command.
  *
- * <pre>java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory]</pre>
+ * <pre>java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory] [--cloudwatch]</pre>
  *
  * Tests and benchmarks use {@link #start(Options)} directly.
  */
 public final class LocalRuntime implements AutoCloseable {
 
     public static final String USAGE = """
-            Usage: java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory]
+            Usage: java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory] [--cloudwatch]
 
             Runs the AI gateway locally with an embedded DynamoDB Local.
 
@@ -47,6 +56,8 @@ public final class LocalRuntime implements AutoCloseable {
               --host H       address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)
               --data DIR     keep the DynamoDB data (settings, logs, cache) in DIR (default ./.gateway-data)
               --in-memory    keep nothing: the data is gone when the process stops
+              --cloudwatch   also publish the metrics to CloudWatch with PutMetricData (AWS_ENDPOINT_URL honoured,
+                             so moto_server or LocalStack work; credentials from the default chain)
               --help         print this help
 
             Settings come from environment variables (GATEWAY_*, AWS_REGION), as in AWS Lambda.
@@ -59,6 +70,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     private final Options options;
     private final EmbeddedDynamoDb dynamo;
+    private final SdkHttpClient http;
     private final DynamoDbClient client;
     private final GatewayApp app;
     private final GatewayHttpServer server;
@@ -70,11 +82,12 @@ public final class LocalRuntime implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private LocalRuntime(Options options, EmbeddedDynamoDb dynamo, DynamoDbClient client, GatewayApp app,
-                         GatewayHttpServer server, String adminToken, boolean adminTokenGenerated, String table,
-                         long startMillis, long sinceJvmStartMillis) {
+    private LocalRuntime(Options options, EmbeddedDynamoDb dynamo, SdkHttpClient http, DynamoDbClient client,
+                         GatewayApp app, GatewayHttpServer server, String adminToken, boolean adminTokenGenerated,
+                         String table, long startMillis, long sinceJvmStartMillis) {
         this.options = options;
         this.dynamo = dynamo;
+        this.http = http;
         this.client = client;
         this.app = app;
         this.server = server;
@@ -141,29 +154,136 @@ public final class LocalRuntime implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress(InetAddress.getByName(options.host()), options.port());
 
         List<AutoCloseable> started = new ArrayList<>();
+        StoreStats storeStats = new StoreStats();
+        Map<String, Long> phases = new LinkedHashMap<>();
+        long mark = System.nanoTime();
         try {
-            EmbeddedDynamoDb dynamo = EmbeddedDynamoDb.start(options.inMemory() ? null : options.dataDir());
+            // DynamoDB Local and the SDK client each take about half a second to load; they start side by side,
+            // on a loopback port reserved beforehand (taken in between, unlikely: once more on a new port).
+            EmbeddedDynamoDb.quietLogging();
+            Path dataDir = options.inMemory() ? null : options.dataDir();
+            EmbeddedDynamoDb dynamo = null;
+            DynamoDbClient client = null;
+            SdkHttpClient http = null;
+            for (int attempt = 1; dynamo == null; attempt++) {
+                int dynamoPort = EmbeddedDynamoDb.freeLoopbackPort();
+                FutureTask<EmbeddedDynamoDb> starting =
+                        new FutureTask<>(() -> EmbeddedDynamoDb.start(dataDir, dynamoPort));
+                Thread.ofPlatform().name("dynamodb-local-start").start(starting);
+                SdkHttpClient candidateHttp = null;
+                DynamoDbClient candidate;
+                try {
+                    candidateHttp = httpClient();
+                    candidate = gatewayClient(candidateHttp, URI.create("http://127.0.0.1:" + dynamoPort), region,
+                            storeStats);
+                } catch (RuntimeException | Error e) {
+                    if (candidateHttp != null) {
+                        candidateHttp.close();
+                    }
+                    try {
+                        starting.get().close();
+                    } catch (Exception | Error suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    throw e;
+                }
+                try {
+                    dynamo = starting.get();
+                    client = candidate;
+                    http = candidateHttp;
+                } catch (ExecutionException e) {
+                    candidate.close();
+                    candidateHttp.close();
+                    Throwable cause = e.getCause();
+                    if (!causedBy(cause, BindException.class) || attempt == 3) {
+                        if (cause instanceof Exception ex) {
+                            throw ex;
+                        }
+                        throw (Error) cause;
+                    }
+                }
+            }
             started.add(dynamo);
-            DynamoDbClient client = DynamoDbClient.builder()
-                    .endpointOverride(dynamo.endpoint())
-                    .region(Region.of(region))
-                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                    .httpClientBuilder(Apache5HttpClient.builder())
-                    .build();
+            started.add(http);
             started.add(client);
-            TableSchema.createIfMissing(client, config.tableName());
-            GatewayApp app = GatewayApp.create(config, client);
+            mark = phase(phases, "dynamodb-local+sdk-client", mark);
+            // Without the gateway's short call timeouts: creating the table may take seconds on a loaded machine.
+            try (DynamoDbClient setup = setupClient(http, dynamo.endpoint(), region)) {
+                TableSchema.createIfMissing(setup, config.tableName());
+            }
+            mark = phase(phases, "table", mark);
+            RequestMetrics metrics = RequestMetrics.stdout(config.emitMetrics());
+            if (options.cloudwatch()) {
+                CloudWatchMetricsSink sink = new CloudWatchMetricsSink(http, DefaultCredentialsProvider.builder().build(),
+                        CloudWatchMetricsSink.endpointFromEnv(region), region, 5_000);
+                started.add(sink);
+                metrics = new RequestMetrics(sink, true);
+            }
+            GatewayApp app = GatewayApp.create(config, client, metrics, storeStats);
             started.add(app);
+            mark = phase(phases, "gateway", mark);
             GatewayHttpServer server = GatewayHttpServer.start(app.gateway(), address);
             started.add(server);
+            phase(phases, "http-server", mark);
             long startMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin);
             long sinceJvmStart = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-            return new LocalRuntime(options, dynamo, client, app, server, config.adminToken().orElseThrow(),
+            if (Boolean.getBoolean("gateway.local.debug")) {
+                System.err.println("gateway-local: start-up phases (ms) " + phases);
+            }
+            return new LocalRuntime(options, dynamo, http, client, app, server, config.adminToken().orElseThrow(),
                     tokenGenerated, config.tableName(), startMillis, sinceJvmStart);
         } catch (Exception | Error e) {
             closeAll(started.reversed(), e);
             throw e;
         }
+    }
+
+    /** One connection pool for both clients; sized like the gateway's own in Lambda (io.aigateway.store.AwsClients). */
+    private static SdkHttpClient httpClient() {
+        return Apache5HttpClient.builder()
+                .maxConnections(256)
+                .connectionTimeout(Duration.ofSeconds(2))
+                .socketTimeout(Duration.ofSeconds(30))
+                .build();
+    }
+
+    /** The gateway's client: the short per-call timeouts it has in Lambda, which its fail-open store steps rely on. */
+    private static DynamoDbClient gatewayClient(SdkHttpClient http, URI endpoint, String region, StoreStats stats) {
+        return clientBuilder(http, endpoint, region)
+                .overrideConfiguration(ClientOverrideConfiguration.builder()
+                        .apiCallAttemptTimeout(Duration.ofSeconds(2))
+                        .apiCallTimeout(Duration.ofSeconds(5))
+                        .addExecutionInterceptor(stats) // GET /api/v1/stats: store calls per request
+                        .build())
+                .build();
+    }
+
+    /** For creating the table at start-up: no call timeouts beyond the socket's. */
+    private static DynamoDbClient setupClient(SdkHttpClient http, URI endpoint, String region) {
+        return clientBuilder(http, endpoint, region).build();
+    }
+
+    private static DynamoDbClientBuilder clientBuilder(SdkHttpClient http, URI endpoint, String region) {
+        return DynamoDbClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.of(region))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                .httpClient(http);
+    }
+
+    private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long phase(Map<String, Long> phases, String name, long since) {
+        long now = System.nanoTime();
+        phases.put(name, TimeUnit.NANOSECONDS.toMillis(now - since));
+        return now;
     }
 
     /** The OpenAI base URL through the gateway, e.g. {@code http://127.0.0.1:8787/v1/local/default/openai}. */
@@ -254,7 +374,7 @@ public final class LocalRuntime implements AutoCloseable {
             return;
         }
         try {
-            closeAll(List.of(server, app, client, dynamo), null);
+            closeAll(List.of(server, app, client, http, dynamo), null);
         } finally {
             stopped.countDown();
         }
@@ -284,6 +404,9 @@ public final class LocalRuntime implements AutoCloseable {
             if (t instanceof UnknownHostException) {
                 return "unknown --host " + options.host();
             }
+        }
+        if (e instanceof IllegalArgumentException && e.getMessage() != null) {
+            return e.getMessage(); // a bad setting, e.g. GATEWAY_UPSTREAM_OPENAI=not-a-url
         }
         return e.toString();
     }
@@ -327,7 +450,8 @@ public final class LocalRuntime implements AutoCloseable {
      * @param inMemory keep nothing
      * @param env      entries laid over the process environment (tests point providers at loopback upstreams)
      */
-    public record Options(int port, String host, Path dataDir, boolean inMemory, Map<String, String> env) {
+    public record Options(int port, String host, Path dataDir, boolean inMemory, Map<String, String> env,
+                          boolean cloudwatch) {
         public static final int DEFAULT_PORT = 8787;
         public static final String DEFAULT_HOST = "127.0.0.1";
         public static final Path DEFAULT_DATA = Path.of(".gateway-data");
@@ -349,7 +473,7 @@ public final class LocalRuntime implements AutoCloseable {
         }
 
         public static Options defaults() {
-            return new Options(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_DATA, false, Map.of());
+            return new Options(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_DATA, false, Map.of(), false);
         }
 
         /** Parses the command line (without {@code --help}, which {@link #main} handles). */
@@ -358,6 +482,7 @@ public final class LocalRuntime implements AutoCloseable {
             String host = null;
             Path dataDir = null;
             boolean inMemory = false;
+            boolean cloudwatch = false;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 String value = null;
@@ -403,6 +528,12 @@ public final class LocalRuntime implements AutoCloseable {
                         }
                         inMemory = true;
                     }
+                    case "--cloudwatch" -> {
+                        if (value != null) {
+                            throw new UsageException("--cloudwatch takes no value");
+                        }
+                        cloudwatch = true;
+                    }
                     default -> throw new UsageException("unknown option '" + args[i] + "'");
                 }
             }
@@ -410,7 +541,7 @@ public final class LocalRuntime implements AutoCloseable {
                 throw new UsageException("--data and --in-memory exclude each other");
             }
             return new Options(port == null ? DEFAULT_PORT : port, host == null ? DEFAULT_HOST : host,
-                    inMemory ? null : dataDir == null ? DEFAULT_DATA : dataDir, inMemory, Map.of());
+                    inMemory ? null : dataDir == null ? DEFAULT_DATA : dataDir, inMemory, Map.of(), cloudwatch);
         }
 
         private static String next(String[] args, int index, String option) {
@@ -424,7 +555,7 @@ public final class LocalRuntime implements AutoCloseable {
         public Options withEnv(Map<String, String> entries) {
             Map<String, String> merged = new LinkedHashMap<>(env);
             merged.putAll(entries);
-            return new Options(port, host, dataDir, inMemory, merged);
+            return new Options(port, host, dataDir, inMemory, merged, cloudwatch);
         }
     }
 }
