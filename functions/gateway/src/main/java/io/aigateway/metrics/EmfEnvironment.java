@@ -30,9 +30,14 @@ final class EmfEnvironment implements Environment {
         return "AWS::Lambda::Function";
     }
 
+    /**
+     * Not empty: with an empty name the library's flush tries to add a LogGroup default dimension, fails its
+     * validation and swallows the exception, on every document. The name is never emitted: setDimensions replaces
+     * the default dimensions.
+     */
     @Override
     public String getLogGroupName() {
-        return "";
+        return "ai-gateway";
     }
 
     @Override

@@ -177,10 +177,58 @@ public sealed interface UsageTap permits UsageTap.Sse, UsageTap.JsonBody, UsageT
             }
             int start = buf[5] == ' ' ? 6 : 5;
             if (start < len && buf[start] == '{') {
-                JsonNode doc = parse(buf, start, len - start);
-                UsageReader.read(doc, usage);
-                text.offer(doc);
+                // Most events carry only a delta: a JSON tree for each would cost ~2.5 KB and ~1.5 µs per chunk.
+                // The first event (it names the model) and events that can carry usage are parsed; the others
+                // are kept raw, parsed only if the stream ends without usage and the text must be estimated.
+                if (!parsedFirst || mayCarryUsage(buf, start, len)) {
+                    parsedFirst = true;
+                    JsonNode doc = parse(buf, start, len - start);
+                    UsageReader.read(doc, usage);
+                    text.offer(doc);
+                } else {
+                    text.offerRaw(buf, start, len - start);
+                }
             }
+        }
+
+        private boolean parsedFirst;
+
+        /** A usage object, Gemini's usageMetadata or Cohere's billed units may be in this event. */
+        static boolean mayCarryUsage(byte[] buf, int from, int to) {
+            return usageObjectAt(buf, from, to) || indexOf(buf, from, to, USAGE_METADATA) >= 0
+                    || indexOf(buf, from, to, BILLED_UNITS) >= 0 || indexOf(buf, from, to, METRICS) >= 0;
+        }
+
+        private static final byte[] USAGE = "\"usage\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        private static final byte[] USAGE_METADATA = "\"usageMetadata\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        private static final byte[] BILLED_UNITS = "\"billed_units\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        private static final byte[] METRICS = "\"metrics\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+        /** {@code "usage"} followed (after optional spaces and the colon) by an object, not {@code null}. */
+        private static boolean usageObjectAt(byte[] buf, int from, int to) {
+            for (int at = indexOf(buf, from, to, USAGE); at >= 0; at = indexOf(buf, at + 1, to, USAGE)) {
+                int i = at + USAGE.length;
+                while (i < to && (buf[i] == ' ' || buf[i] == ':')) {
+                    i++;
+                }
+                if (i < to && buf[i] == '{') {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static int indexOf(byte[] buf, int from, int to, byte[] needle) {
+            outer:
+            for (int i = from; i <= to - needle.length; i++) {
+                for (int j = 0; j < needle.length; j++) {
+                    if (buf[i + j] != needle[j]) {
+                        continue outer;
+                    }
+                }
+                return i;
+            }
+            return -1;
         }
 
         @Override
@@ -329,10 +377,29 @@ final class StreamText {
         this.requestBody = requestBody;
     }
 
+    /** Raw events not parsed while streaming, in order, kept only until usage arrives (bounded). */
+    private java.util.List<byte[]> raw = new java.util.ArrayList<>();
+    private long rawBytes;
+
+    void offerRaw(byte[] buf, int offset, int length) {
+        if (settled || usage.reportedByBody()) {
+            raw = null;
+            return;
+        }
+        sawEvent = true;
+        if (raw != null && rawBytes + length <= 4L * MAX_CHARS) {
+            raw.add(java.util.Arrays.copyOfRange(buf, offset, offset + length));
+            rawBytes += length;
+        } else {
+            dropped += length / 4; // a rough character count for what could not be kept
+        }
+    }
+
     void offer(JsonNode doc) {
         if (doc == null || settled) {
             return;
         }
+        drainRaw();
         sawEvent = true;
         if (usage.reportedByBody()) {
             if (text.capacity() > 256) {
@@ -347,9 +414,32 @@ final class StreamText {
         }
     }
 
+    /** Parses the raw events kept so far into the collected text, in order. */
+    private void drainRaw() {
+        if (raw == null || raw.isEmpty()) {
+            return;
+        }
+        java.util.List<byte[]> pending = raw;
+        raw = new java.util.ArrayList<>();
+        rawBytes = 0;
+        if (usage.reportedByBody()) {
+            return;
+        }
+        for (byte[] event : pending) {
+            try {
+                UsageReader.appendOutputText(io.aigateway.core.Json.MAPPER.readTree(event), text);
+            } catch (java.io.IOException | RuntimeException notJson) {
+                // not JSON after all: no text from it
+            }
+        }
+    }
+
     void settle() {
         if (settled) {
             return;
+        }
+        if (!usage.reportedByBody()) {
+            drainRaw();
         }
         settled = true;
         StringBuilder collected = text;
