@@ -148,6 +148,11 @@ public final class GatewayApp implements AutoCloseable {
         logWriter.close();
         upstream.close();
         background.shutdown();
+        try {
+            background.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS); // let in-flight writes land
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         for (AutoCloseable c : owned) {
             try {
                 c.close();
