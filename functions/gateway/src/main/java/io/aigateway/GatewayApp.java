@@ -113,6 +113,7 @@ public final class GatewayApp implements AutoCloseable {
 
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,
                 config, stats, new AnalyticsApi(rollups, background));
+        admin.reportLogQueue(() -> new long[]{logWriter.queued(), logWriter.droppedCount()});
         Gateway gateway = new Gateway(config, routes, settings, requestSteps, providerSteps, recorder, admin,
                 new LogIds());
         return new GatewayApp(gateway, upstream, logWriter, background, owned);

@@ -48,6 +48,7 @@ public final class AdminApi {
     private final GatewayConfig config;
     private final StoreStats stats;
     private final AnalyticsApi analytics;
+    private java.util.function.Supplier<long[]> logQueue = () -> new long[]{0, 0};
     private final java.util.concurrent.atomic.LongAdder proxied = new java.util.concurrent.atomic.LongAdder();
 
     public AdminApi(AdminAuth auth, LogStore logs, SettingsStore settings, SettingsCache settingsCache,
@@ -133,6 +134,11 @@ public final class AdminApi {
         throw notFound();
     }
 
+    /** Where /api/v1/stats reads the log writer's queue length and drop count. */
+    public void reportLogQueue(java.util.function.Supplier<long[]> queuedAndDropped) {
+        this.logQueue = queuedAndDropped;
+    }
+
     /** Counted by the gateway for every proxied request. */
     public void countProxied() {
         proxied.increment();
@@ -143,6 +149,9 @@ public final class AdminApi {
         ObjectNode root = envelope();
         ObjectNode result = root.putObject("result");
         result.put("proxied_requests", proxied.sum());
+        long[] queue = logQueue.get();
+        result.put("logs_queued", queue[0]);
+        result.put("logs_dropped", queue[1]);
         ObjectNode store = result.putObject("store_calls");
         stats.snapshot().forEach((op, s) -> {
             ObjectNode o = store.putObject(op);

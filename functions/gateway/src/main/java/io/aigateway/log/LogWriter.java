@@ -39,6 +39,8 @@ public final class LogWriter implements AutoCloseable {
     private final BlockingQueue<Pending> queue;
     private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.LongAdder dropped = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.AtomicLong lastDropWarning = new java.util.concurrent.atomic.AtomicLong();
 
     /** @param rollups analytics counters updated with every record written; null when analytics are off */
     public LogWriter(LogStore store, io.aigateway.analytics.Rollups rollups, ExecutorService executor, Mode mode) {
@@ -73,6 +75,13 @@ public final class LogWriter implements AutoCloseable {
         }
         CompletableFuture<Boolean> written = new CompletableFuture<>();
         if (closed || !queue.offer(new Pending(new LogStore.Entry(log, payload), written))) {
+            dropped.increment();
+            long now = System.nanoTime();
+            long last = lastDropWarning.get();
+            if (now - last > TimeUnit.SECONDS.toNanos(10) && lastDropWarning.compareAndSet(last, now)) {
+                LOG.warn("request log queue full ({} queued): the store is slower than the traffic; {} logs dropped so far",
+                        QUEUE, dropped.sum());
+            }
             written.complete(false);
         }
         return written;
@@ -113,6 +122,16 @@ public final class LogWriter implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** Records dropped because the queue was full (HTTP transport only), since start. */
+    public long droppedCount() {
+        return dropped.sum();
+    }
+
+    /** Records waiting to be written. */
+    public int queued() {
+        return queue == null ? 0 : queue.size();
     }
 
     private boolean rollup(List<RequestLog> logs) {
