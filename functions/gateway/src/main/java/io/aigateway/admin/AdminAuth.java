@@ -2,11 +2,9 @@ package io.aigateway.admin;
 
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.GatewayException;
+import io.aigateway.auth.Secrets;
 import io.aigateway.core.Headers;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -32,9 +30,7 @@ public final class AdminAuth {
             throw new GatewayException(ErrorCode.ADMIN_UNAUTHORIZED,
                     "The admin API is disabled: set GATEWAY_ADMIN_TOKEN (or deploy with the template's secret).");
         }
-        String auth = headers.firstOrNull("authorization");
-        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)
-                || !MessageDigest.isEqual(expected, sha256(auth.substring(7).trim()))) {
+        if (!Secrets.matches(expected, Secrets.bearer(headers.firstOrNull("authorization")))) {
             throw new GatewayException(ErrorCode.ADMIN_UNAUTHORIZED,
                     "Send the admin token as 'Authorization: Bearer <token>'.");
         }
@@ -44,18 +40,11 @@ public final class AdminAuth {
         long now = System.nanoTime();
         byte[] hash = expectedHash;
         if (hash == null || now - loadedAt > CACHE_NANOS) {
-            hash = tokenSource.get().map(AdminAuth::sha256).orElse(null);
+            hash = tokenSource.get().map(Secrets::sha256).orElse(null);
             expectedHash = hash;
             loadedAt = now;
         }
         return hash;
     }
 
-    static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

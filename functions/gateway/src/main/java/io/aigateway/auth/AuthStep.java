@@ -24,14 +24,14 @@ public final class AuthStep implements Interceptor {
         if (!ex.settings.authentication()) {
             return chain.proceed();
         }
-        String header = ex.request().headers().firstOrNull("cf-aig-authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        String token = Secrets.bearer(ex.request().headers().firstOrNull("cf-aig-authorization"));
+        if (token == null) {
             throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED, "Gateway '" + ex.gatewayId
                     + "' requires authentication: send 'cf-aig-authorization: Bearer <gateway token>'.");
         }
         boolean valid;
         try {
-            valid = tokens.verify(ex.gatewayId, header.substring(7).trim());
+            valid = tokens.verify(ex.gatewayId, token);
         } catch (RuntimeException storeDown) {
             ex.storeErrors++;
             throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED,

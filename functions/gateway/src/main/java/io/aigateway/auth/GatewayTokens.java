@@ -6,9 +6,6 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -64,7 +61,7 @@ public final class GatewayTokens {
                 TableSchema.PK, AttributeValue.fromS("GW#" + gateway),
                 TableSchema.SK, AttributeValue.fromS("TOKEN#" + tokenId),
                 "name", AttributeValue.fromS(name),
-                "hash", AttributeValue.fromS(HexFormat.of().formatHex(sha256(secret))),
+                "hash", AttributeValue.fromS(HexFormat.of().formatHex(Secrets.sha256(secret))),
                 "created_at", AttributeValue.fromN(Long.toString(now)))));
         return new Created(new TokenInfo(tokenId, name, now), "aigw_" + tokenId + "_" + secret);
     }
@@ -106,7 +103,7 @@ public final class GatewayTokens {
             expected = stored(gateway, m.group(1)).orElse(new byte[0]);
             remembered.put(cacheKey, new Remembered(expected, now + rememberNanos));
         }
-        return expected.length > 0 && MessageDigest.isEqual(expected, sha256(m.group(2)));
+        return Secrets.matches(expected, m.group(2));
     }
 
     private Optional<byte[]> stored(String gateway, String tokenId) {
@@ -122,11 +119,4 @@ public final class GatewayTokens {
                 TableSchema.SK, AttributeValue.fromS("TOKEN#" + tokenId));
     }
 
-    static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

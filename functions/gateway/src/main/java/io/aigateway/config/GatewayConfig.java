@@ -9,7 +9,7 @@ import java.util.Optional;
 
 /**
  * Process-wide settings, read once from environment variables (the same names in Lambda and locally).
- * Every variable and its default is listed in the README's "Settings" section.
+ * Every variable and its default is listed in the README ("Process settings"; gateway defaults under "Gateway settings").
  */
 public record GatewayConfig(
         String tableName,
@@ -17,8 +17,6 @@ public record GatewayConfig(
         Optional<String> adminToken,
         Optional<String> adminTokenSecretArn,
         Optional<String> accountId,
-        int logRetentionDays,
-        Duration requestTimeout,
         Duration streamIdleTimeout,
         Duration connectTimeout,
         long maxRequestBytes,
@@ -51,8 +49,6 @@ public record GatewayConfig(
                 nonBlank(env.get("GATEWAY_ADMIN_TOKEN")),
                 nonBlank(env.get("GATEWAY_ADMIN_TOKEN_SECRET_ARN")),
                 nonBlank(env.get("GATEWAY_ACCOUNT_ID")),
-                intVar(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30, 1, 3650),
-                Duration.ofMillis(intVar(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000, 1, 900_000)),
                 Duration.ofMillis(intVar(env, "GATEWAY_STREAM_IDLE_TIMEOUT_MS", 300_000, 1_000, 900_000)),
                 Duration.ofMillis(intVar(env, "GATEWAY_CONNECT_TIMEOUT_MS", 10_000, 100, 60_000)),
                 intVar(env, "GATEWAY_MAX_REQUEST_BYTES", 25 * 1024 * 1024, 1024, Integer.MAX_VALUE),
@@ -69,7 +65,7 @@ public record GatewayConfig(
     /** A copy with other upstream overrides (tests point providers at loopback servers). */
     public GatewayConfig withUpstreamOverrides(Map<String, URI> overrides) {
         return new GatewayConfig(tableName, Map.copyOf(overrides), adminToken, adminTokenSecretArn, accountId,
-                logRetentionDays, requestTimeout, streamIdleTimeout, connectTimeout, maxRequestBytes, logBodyBytes,
+                streamIdleTimeout, connectTimeout, maxRequestBytes, logBodyBytes,
                 logPayloadBytes, analytics, emitMetrics, cacheMemoryBytes, settingsRefreshMillis, defaults, env);
     }
 
