@@ -3,9 +3,15 @@
 # as AWS_LAMBDA_EXEC_WRAPPER) runs this handler script, waits until GET /healthz answers on AWS_LWA_PORT, then
 # forwards every invocation to that port as plain HTTP and streams the response back (RESPONSE_STREAM).
 #
-# The JVM reads JAVA_TOOL_OPTIONS from the environment by itself (the template sets it), so it is passed through
-# untouched. Also usable outside Lambda from an unpacked gateway-function.zip: LAMBDA_TASK_ROOT defaults to the
-# script's own folder.
+# This JVM is started here, not by the java21 runtime, so it gets the runtime's heap and GC settings from this
+# script: heap 85% of the function's memory, the serial collector, class data sharing, plus exit on
+# OutOfMemoryError (Lambda then replaces the execution environment instead of serving from a broken JVM).
+# JAVA_TOOL_OPTIONS from the template is read by the JVM itself and passed through untouched; a -Xmx or
+# -XX:MaxHeapSize there replaces the computed heap. The classpath carries layer jars (/opt/java/lib), as the
+# managed runtime's does, so plug-ins shipped as Lambda layers load.
+#
+# Also usable outside Lambda from an unpacked gateway-function.zip: LAMBDA_TASK_ROOT defaults to the script's own
+# folder, and without AWS_LAMBDA_FUNCTION_MEMORY_SIZE the JVM sizes its heap itself.
 set -eu
 
 TASK_ROOT="${LAMBDA_TASK_ROOT:-$(cd "$(dirname "$0")" && pwd)}"
@@ -20,4 +26,18 @@ else
   JAVA=/var/lang/bin/java   # the managed java21 runtime's JDK
 fi
 
-exec "$JAVA" -cp "$TASK_ROOT:$TASK_ROOT/lib/*" io.aigateway.server.ServerMain "$@"
+HEAP=""
+case " ${JAVA_TOOL_OPTIONS:-} " in
+  *" -Xmx"* | *" -XX:MaxHeapSize="*) ;;   # the template (or the user) chose the heap
+  *)
+    if [ -n "${AWS_LAMBDA_FUNCTION_MEMORY_SIZE:-}" ]; then
+      HEAP="-XX:MaxHeapSize=$((AWS_LAMBDA_FUNCTION_MEMORY_SIZE * 1024 * 85 / 100))k"
+    fi
+    ;;
+esac
+
+# $HEAP is deliberately unquoted: empty, it must vanish rather than become an empty argument.
+# shellcheck disable=SC2086
+exec "$JAVA" $HEAP -XX:+UseSerialGC -Xshare:auto -XX:+ErrorFileToStderr -XX:+ExitOnOutOfMemoryError \
+  -Djava.net.preferIPv4Stack=true \
+  -cp "$TASK_ROOT:$TASK_ROOT/lib/*:/opt/java/lib/*" io.aigateway.server.ServerMain "$@"

@@ -48,13 +48,18 @@ public final class Gateway {
     private final RequestRecorder recorder;
     private final AdminApi admin;
     private final LogIds ids;
+    private final boolean settle;
 
     /**
      * @param requestSteps  run once per client request (authentication, rate limits)
      * @param providerSteps run per provider call (cache, upstream); the universal endpoint runs them per step
+     * @param settle        wait for writes that must outlive the response (a cache fill) before it completes: on
+     *                      Lambda, where the environment may be frozen as soon as the response is out
      */
     public Gateway(GatewayConfig config, RouteParser routes, SettingsCache settings, List<Interceptor> requestSteps,
-                   List<Interceptor> providerSteps, RequestRecorder recorder, AdminApi admin, LogIds ids) {
+                   List<Interceptor> providerSteps, RequestRecorder recorder, AdminApi admin, LogIds ids,
+                   boolean settle) {
+        this.settle = settle;
         this.config = config;
         this.routes = routes;
         this.settings = settings;
@@ -200,7 +205,23 @@ public final class Gateway {
             ex.responseHead = bytes.data();
             ex.responseContentType = out.headers().firstOrNull("content-type");
         }
-        return out.withBody(out.body(), recorder.record(ex));
+        return out.withBody(out.body(), settled(recorder.record(ex)));
+    }
+
+    private static final long SETTLE_MS = 2_000;
+
+    /** On Lambda, waits (bounded) for what the request still writes; elsewhere hands the future on. */
+    private CompletableFuture<Void> settled(CompletableFuture<Void> pending) {
+        if (settle && !pending.isDone()) {
+            try {
+                pending.get(SETTLE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException slowOrFailed) {
+                // a cache fill that did not finish in time is given up: the answer is not held back longer
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return pending;
     }
 
     /** Records the request when its streamed body ends, however it ends. */
@@ -238,8 +259,9 @@ public final class Gateway {
             }
         }
 
+        /** Runs before the stream's final bytes are handed to the transport, so the record precedes the end. */
         private void complete() {
-            recorder.record(ex).whenComplete((v, e) -> done.complete(null));
+            settled(recorder.record(ex)).whenComplete((v, e) -> done.complete(null));
         }
     }
 

@@ -18,12 +18,20 @@ import io.aigateway.cost.CostCalculator;
 import io.aigateway.log.LogIds;
 import io.aigateway.log.LogRedactor;
 import io.aigateway.log.LogStore;
-import io.aigateway.log.LogWriter;
+import io.aigateway.log.JournalSink;
+import io.aigateway.log.RecordCounters;
+import io.aigateway.log.RecordSink;
+import io.aigateway.ingest.Ingest;
+import io.aigateway.ingest.IngestStats;
+import io.aigateway.ingest.JournalDrain;
+import io.aigateway.ingest.MemoryJournal;
+import io.aigateway.ingest.RecordJournal;
 import io.aigateway.log.RequestRecorder;
 import io.aigateway.metrics.RequestMetrics;
 import io.aigateway.provider.ProviderRegistry;
 import io.aigateway.provider.RouteParser;
 import io.aigateway.store.AwsClients;
+import io.aigateway.store.RenewableHttpClient;
 import io.aigateway.store.StoreStats;
 import io.aigateway.upstream.UpstreamClient;
 import io.aigateway.upstream.UpstreamStep;
@@ -38,43 +46,50 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
-/** Composition root: builds every component once per process (and once before a SnapStart snapshot). */
+/**
+ * Composition root: builds every component once per process (and once before a SnapStart snapshot).
+ * <p>
+ * Where request records go depends on where the gateway runs: on Lambda (either transport) they are lines on
+ * stdout, taken from the log group by the log-ingest function; locally and in tests they go into a journal that
+ * the same ingest code drains in this process.
+ */
 public final class GatewayApp implements AutoCloseable {
     private final Gateway gateway;
     private final UpstreamClient upstream;
-    private final LogWriter logWriter;
     private final ExecutorService background;
+    private final JournalDrain drain;
     private final List<AutoCloseable> owned;
 
-    private GatewayApp(Gateway gateway, UpstreamClient upstream, LogWriter logWriter, ExecutorService background,
+    private GatewayApp(Gateway gateway, UpstreamClient upstream, ExecutorService background, JournalDrain drain,
                        List<AutoCloseable> owned) {
         this.gateway = gateway;
         this.upstream = upstream;
-        this.logWriter = logWriter;
         this.background = background;
+        this.drain = drain;
         this.owned = owned;
     }
 
-    /** The buffered Lambda transport: one log write per request, awaited before the handler returns. */
+    /** The buffered Lambda transport: records on stdout. */
     public static GatewayApp forLambda(GatewayConfig config) {
-        return fromEnvironment(config, LogWriter.Mode.DIRECT);
+        return onAws(config);
     }
 
-    /** The HTTP server transport (streaming Lambda behind the Web Adapter): batched log writes. */
+    /** The HTTP server transport inside Lambda (behind the Web Adapter): records on stdout too. */
     public static GatewayApp create(GatewayConfig config) {
-        return fromEnvironment(config, LogWriter.Mode.BATCHED);
+        return onAws(config);
     }
 
-    private static GatewayApp fromEnvironment(GatewayConfig config, LogWriter.Mode mode) {
-        SdkHttpClient http = AwsClients.httpClient();
+    private static GatewayApp onAws(GatewayConfig config) {
+        RenewableHttpClient http = AwsClients.httpClient();
         StoreStats stats = new StoreStats();
         DynamoDbClient dynamo = AwsClients.dynamo(http, stats);
-        return build(config, dynamo, RequestMetrics.stdout(config.emitMetrics()), stats, mode, List.of(dynamo, http), http);
+        return build(config, dynamo, RequestMetrics.standard(config.emitMetrics()), stats, RecordSink.stdout(), null,
+                List.of(dynamo, http), http);
     }
 
-    /** For the local runtime and tests: a DynamoDB client the caller owns. */
+    /** For tests: a DynamoDB client the caller owns; records go through an in-memory journal into the ingest. */
     public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo) {
-        return create(config, dynamo, RequestMetrics.stdout(config.emitMetrics()));
+        return create(config, dynamo, RequestMetrics.standard(config.emitMetrics()));
     }
 
     public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics) {
@@ -83,18 +98,43 @@ public final class GatewayApp implements AutoCloseable {
 
     /** {@code stats} should be the interceptor the caller put on {@code dynamo} (see AwsClients.dynamoBuilder). */
     public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats) {
-        return build(config, dynamo, metrics, stats, LogWriter.Mode.BATCHED, List.of(), null);
+        return create(config, dynamo, metrics, stats, new MemoryJournal(MEMORY_JOURNAL_BYTES, APPEND_WAIT_MS));
     }
 
+    /** The local runtime: records go through {@code journal} (durable under --data) into the ingest, in process. */
+    public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
+                                    RecordJournal journal) {
+        return build(config, dynamo, metrics, stats, null, journal, List.of(), null);
+    }
+
+    /** Records go to {@code sink} as they would on Lambda (tests read them back, or feed them to an ingest). */
+    public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
+                                    RecordSink sink) {
+        return build(config, dynamo, metrics, stats, sink, null, List.of(), null);
+    }
+
+    /** The in-memory journal's bound: appends wait (backpressure) beyond it, for at most {@link #APPEND_WAIT_MS}. */
+    public static final long MEMORY_JOURNAL_BYTES = 64L * 1024 * 1024;
+    public static final long APPEND_WAIT_MS = 30_000;
+
     private static GatewayApp build(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics,
-                                    StoreStats stats, LogWriter.Mode logMode, List<AutoCloseable> owned,
-                                    SdkHttpClient http) {
+                                    StoreStats stats, RecordSink awsSink, RecordJournal journal,
+                                    List<AutoCloseable> owned, SdkHttpClient http) {
         ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
         UpstreamClient upstream = new UpstreamClient(config.connectTimeout(), config.streamIdleTimeout());
         LogStore logs = new LogStore(dynamo, config.tableName(), background);
-        Rollups rollups = new Rollups(dynamo, config.tableName(), background);
-        LogWriter logWriter = new LogWriter(logs, config.analytics() ? rollups : null, background, logMode);
-        RequestRecorder recorder = new RequestRecorder(logWriter, metrics, background, config.logBodyBytes(),
+        Rollups rollups = new Rollups(dynamo, config.tableName());
+        IngestStats ingestStats = new IngestStats();
+        final RecordSink sink;
+        JournalDrain drain = null;
+        if (journal != null) {
+            Ingest ingest = new Ingest(dynamo, config.tableName(), logs, config.analytics() ? rollups : null, ingestStats);
+            drain = new JournalDrain(journal, ingest);
+            sink = new JournalSink(journal);
+        } else {
+            sink = awsSink;
+        }
+        RequestRecorder recorder = new RequestRecorder(sink, metrics, config.logBodyBytes(),
                 config.logPayloadBytes(), LogRedactor.NONE, CostCalculator.standard());
         RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
         GatewayTokens tokens = new GatewayTokens(dynamo, config.tableName(), config.settingsRefreshMillis());
@@ -102,21 +142,36 @@ public final class GatewayApp implements AutoCloseable {
         SettingsCache settings = new SettingsCache(settingsStore, config, background, config.settingsRefreshMillis());
 
         // The pipeline, in order. Each step may answer early or hand on; Gateway runs routing before them and
-        // the request's log and metrics after them.
+        // the request's record after them.
         List<Interceptor> requestSteps = List.of(
                 new AuthStep(tokens),
                 new RateLimitStep(new RateLimiter(dynamo, config.tableName(), Clock.systemUTC())));
         List<Interceptor> providerSteps = List.of(
                 new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background,
-                        metrics::storeError),
+                        (gw, provider, model) -> {
+                            String line = metrics.storeErrorLine(gw, provider, model);
+                            if (line != null) {
+                                sink.write(List.of(line));
+                            }
+                        }),
                 new UpstreamStep(upstream, Math.max(config.logBodyBytes(), config.logPayloadBytes())));
 
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,
                 config, stats, new AnalyticsApi(rollups, background));
-        admin.reportLogQueue(() -> new long[]{logWriter.queued(), logWriter.droppedCount()});
+        admin.reportRecords(() -> new RecordCounters(journal == null ? "stdout" : "journal",
+                recorder.unrecorded(),
+                ingestStats.parked(), ingestStats.logsStored(), ingestStats.duplicates(),
+                journal == null ? 0 : journal.backlogBytes(), ingestStats.failedAttempts()));
+        // On Lambda the environment may be frozen as soon as a response completes: what must outlive the response
+        // (a cache fill) finishes first. Elsewhere it finishes in the background.
+        boolean settle = config.env().containsKey("AWS_LAMBDA_FUNCTION_NAME");
         Gateway gateway = new Gateway(config, routes, settings, requestSteps, providerSteps, recorder, admin,
-                new LogIds());
-        return new GatewayApp(gateway, upstream, logWriter, background, owned);
+                new LogIds(), settle);
+        List<AutoCloseable> closing = new java.util.ArrayList<>(owned);
+        if (journal != null) {
+            closing.add(0, journal);
+        }
+        return new GatewayApp(gateway, upstream, background, drain, List.copyOf(closing));
     }
 
     private static Supplier<Optional<String>> adminToken(GatewayConfig config, SdkHttpClient http) {
@@ -139,18 +194,30 @@ public final class GatewayApp implements AutoCloseable {
         return upstream;
     }
 
-    /** Before a SnapStart snapshot and after restore: connections made earlier are stale. */
+    /** Before a SnapStart snapshot and after restore: connections made earlier (upstream and AWS SDK) are stale. */
     public void dropIdleConnections() {
         upstream.dropIdleConnections();
+        for (AutoCloseable c : owned) {
+            if (c instanceof RenewableHttpClient renewable) {
+                renewable.renew();
+            }
+        }
     }
 
-    @Override
-    public void close() {
-        logWriter.close();
+    /** Blocks until every record so far is stored (local journal); true at once on Lambda, where there is none. */
+    public boolean awaitRecordsStored(long timeoutMillis) {
+        return drain == null || drain.awaitDrained(timeoutMillis);
+    }
+
+    /** Stops: records still in the journal are drained first (for at most {@code drainMillis}). */
+    public void close(long drainMillis) {
         upstream.close();
+        if (drain != null) {
+            drain.close(drainMillis);
+        }
         background.shutdown();
         try {
-            background.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS); // let in-flight writes land
+            background.awaitTermination(2, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -161,5 +228,10 @@ public final class GatewayApp implements AutoCloseable {
                 // closing on the way out
             }
         }
+    }
+
+    @Override
+    public void close() {
+        close(10_000);
     }
 }

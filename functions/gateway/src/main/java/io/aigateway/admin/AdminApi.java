@@ -48,7 +48,8 @@ public final class AdminApi {
     private final GatewayConfig config;
     private final StoreStats stats;
     private final AnalyticsApi analytics;
-    private java.util.function.Supplier<long[]> logQueue = () -> new long[]{0, 0};
+    private java.util.function.Supplier<io.aigateway.log.RecordCounters> records =
+            () -> new io.aigateway.log.RecordCounters("none", 0, 0, 0, 0, 0, 0);
     private final java.util.concurrent.atomic.LongAdder proxied = new java.util.concurrent.atomic.LongAdder();
 
     public AdminApi(AdminAuth auth, LogStore logs, SettingsStore settings, SettingsCache settingsCache,
@@ -134,9 +135,9 @@ public final class AdminApi {
         throw notFound();
     }
 
-    /** Where /api/v1/stats reads the log writer's queue length and drop count. */
-    public void reportLogQueue(java.util.function.Supplier<long[]> queuedAndDropped) {
-        this.logQueue = queuedAndDropped;
+    /** Where /api/v1/stats reads what became of the request records. */
+    public void reportRecords(java.util.function.Supplier<io.aigateway.log.RecordCounters> counters) {
+        this.records = counters;
     }
 
     /** Counted by the gateway for every proxied request. */
@@ -149,9 +150,14 @@ public final class AdminApi {
         ObjectNode root = envelope();
         ObjectNode result = root.putObject("result");
         result.put("proxied_requests", proxied.sum());
-        long[] queue = logQueue.get();
-        result.put("logs_queued", queue[0]);
-        result.put("logs_dropped", queue[1]);
+        io.aigateway.log.RecordCounters r = records.get();
+        result.put("records_sink", r.sink());
+        result.put("records_lost", r.lost());
+        result.put("records_parked", r.parked());
+        result.put("records_ingested", r.ingested());
+        result.put("records_duplicate", r.duplicates());
+        result.put("records_backlog_bytes", r.backlogBytes());
+        result.put("ingest_retries", r.retries());
         ObjectNode store = result.putObject("store_calls");
         stats.snapshot().forEach((op, s) -> {
             ObjectNode o = store.putObject(op);
@@ -348,16 +354,30 @@ public final class AdminApi {
                     if (!v.isNumber()) {
                         throw bad("score must be a number.");
                     }
+                    if (!io.aigateway.core.RequestOptions.storableNumber(v)) {
+                        throw new GatewayException(ErrorCode.NUMBER_OUT_OF_RANGE,
+                                "score " + io.aigateway.store.DynamoNumbers.rule() + "; got " + v + ".");
+                    }
                     score = v.asDouble();
                 }
                 case "metadata" -> metadata = metadataOf(v);
                 default -> throw bad("'" + f.getKey() + "' cannot be changed; send feedback, score or metadata.");
             }
         }
-        if (!logs.patch(gateway, id, feedback, score, metadata)) {
-            throw new GatewayException(ErrorCode.LOG_NOT_FOUND, "No log with that id in gateway '" + gateway + "'.");
-        }
-        return getLog(gateway, id);
+        return switch (logs.patch(gateway, id, feedback, score, metadata)) {
+            case APPLIED -> getLog(gateway, id);
+            case PENDING -> {
+                // the log is on its way through the ingest; the feedback is merged into it when it arrives
+                ObjectNode root = envelope();
+                ObjectNode result = root.putObject("result");
+                result.put("id", id);
+                result.put("pending", true);
+                yield GatewayResponse.of(202, Headers.builder().add("content-type", "application/json").build(),
+                        new io.aigateway.core.ResponseBody.Bytes(root.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            }
+            case NOT_FOUND -> throw new GatewayException(ErrorCode.LOG_NOT_FOUND,
+                    "No log with that id in gateway '" + gateway + "'.");
+        };
     }
 
     private static Map<String, Object> metadataOf(JsonNode v) {

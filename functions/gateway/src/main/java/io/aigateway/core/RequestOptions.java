@@ -98,6 +98,10 @@ public record RequestOptions(
             } else if (v.isBoolean()) {
                 entries.put(key, v.asBoolean());
             } else if (v.isNumber()) {
+                if (!storableNumber(v)) {
+                    throw new GatewayException(ErrorCode.NUMBER_OUT_OF_RANGE, "cf-aig-metadata value of '" + key + "' "
+                            + io.aigateway.store.DynamoNumbers.rule() + "; got " + v + ".");
+                }
                 entries.put(key, v.numberValue());
             } else {
                 throw bad("cf-aig-metadata values must be strings, numbers or booleans (flat); '" + key + "' is not.");
@@ -141,6 +145,14 @@ public record RequestOptions(
             // falls through to the error
         }
         throw bad("cf-aig-request-timeout must be milliseconds between 1 and 900000.");
+    }
+
+    /** A JSON number DynamoDB can store (see DynamoNumbers); infinite doubles included in the refusal. */
+    public static boolean storableNumber(com.fasterxml.jackson.databind.JsonNode v) {
+        if ((v.isDouble() || v.isFloat()) && !Double.isFinite(v.doubleValue())) {
+            return false;
+        }
+        return io.aigateway.store.DynamoNumbers.storable(v.decimalValue());
     }
 
     private static GatewayException bad(String message) {

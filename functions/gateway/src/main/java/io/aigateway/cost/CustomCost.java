@@ -85,12 +85,19 @@ public record CustomCost(BigDecimal perTokenIn, BigDecimal perTokenOut, BigDecim
         if (!v.isNumber()) {
             throw bad("field " + field + " must be a number in USD, got " + v);
         }
+        if (!io.aigateway.core.RequestOptions.storableNumber(v) || v.decimalValue().abs().compareTo(MAX_AMOUNT) > 0) {
+            throw new GatewayException(ErrorCode.NUMBER_OUT_OF_RANGE, HEADER + " field " + field + " "
+                    + io.aigateway.store.DynamoNumbers.rule() + ", and at most 1E+100 USD; got " + v + ".");
+        }
         BigDecimal d = v.decimalValue();
         if (d.signum() < 0) {
             throw bad("field " + field + " must not be negative, got " + v);
         }
         return d;
     }
+
+    /** Keeps a cost (amount x tokens) within what DynamoDB stores. */
+    private static final BigDecimal MAX_AMOUNT = new BigDecimal("1E+100");
 
     private static GatewayException bad(String what) {
         return new GatewayException(ErrorCode.BAD_HEADER,

@@ -14,68 +14,66 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.ArrayList;
+import io.aigateway.ingest.RecordFormat;
 
 /**
- * Ends a request: one metrics document and, unless logging is off for it, one log record (and its bodies, unless
- * {@code cf-aig-collect-log-payload: false}), whatever happened. Only the timestamps are taken on the caller's
- * thread; serializing, compressing and writing run in the background, so the response never waits for them.
- * The returned future lets the Lambda transport wait before it returns.
+ * Ends a request: whatever happened, one record (metrics, and the log with its bodies unless logging is off for it)
+ * leaves through the {@link RecordSink} before the response completes. Nothing here waits on a store: the record
+ * is a line on stdout (Lambda) or a journal append (local), microseconds either way. The returned future is what
+ * must still finish before the response may complete (a cache fill), which the Lambda transports wait for.
  */
 public final class RequestRecorder {
     private static final Logger LOG = LoggerFactory.getLogger(RequestRecorder.class);
 
-    private final LogWriter logs;
+    private final RecordSink sink;
     private final RequestMetrics metrics;
-    private final ExecutorService background;
     private final int bodyHeadBytes;
     private final int payloadBytes;
     private final LogRedactor redactor;
     private final CostCalculator costs;
+    private final LongAdder unrecorded = new LongAdder();
 
-    public RequestRecorder(LogWriter logs, RequestMetrics metrics, ExecutorService background, int bodyHeadBytes,
-                           int payloadBytes, LogRedactor redactor, CostCalculator costs) {
-        this.costs = costs;
-        this.logs = logs;
+    public RequestRecorder(RecordSink sink, RequestMetrics metrics, int bodyHeadBytes, int payloadBytes,
+                           LogRedactor redactor, CostCalculator costs) {
+        this.sink = sink;
         this.metrics = metrics;
-        this.background = background;
         this.bodyHeadBytes = bodyHeadBytes;
         this.payloadBytes = payloadBytes;
         this.redactor = redactor;
+        this.costs = costs;
     }
 
     public CompletableFuture<Void> record(Exchange ex) {
         if (!ex.finish()) {
             return CompletableFuture.completedFuture(null);
         }
-        if (ex.priming) {
-            price(ex);
-            metrics.serializeOnly(ex);
-            LogStore.toItem(toLog(ex), "19700101");
-            return CompletableFuture.completedFuture(null);
-        }
-        return CompletableFuture.supplyAsync(() -> write(ex), background).thenCompose(f -> f);
-    }
-
-    private CompletableFuture<Void> write(Exchange ex) {
-        price(ex);
+        List<String> lines = new ArrayList<>(2);
         try {
-            metrics.emit(ex);
+            price(ex);
+            RequestLog log = ex.collectLog && ex.gatewayId != null ? toLog(ex) : null;
+            String line = metrics.line(ex, log);
+            if (line != null) {
+                lines.add(line);
+            }
+            if (log != null) {
+                lines.addAll(RecordFormat.bodyLines(log, payload(ex)));
+            }
         } catch (RuntimeException e) {
-            LOG.warn("metrics document dropped: {}", e.getClass().getSimpleName());
-        }
-        if (!ex.collectLog || ex.gatewayId == null) {
+            unrecorded.increment();
+            LOG.error("request {} not recorded", ex.logId(), e);
             return ex.pendingWrites();
         }
-        RequestLog log = toLog(ex);
-        LogPayload payload = payload(ex);
-        // The request already got (or is getting) its answer: a failed write is counted, never thrown at the client.
-        CompletableFuture<Void> logWrite = logs.submit(log, payload).thenAccept(written -> {
-            if (!written) {
-                metrics.storeError(ex.gatewayId, ex.providerSlug, RequestMetrics.modelOf(ex));
-            }
-        });
-        return CompletableFuture.allOf(logWrite, ex.pendingWrites());
+        if (!ex.priming && !lines.isEmpty() && !sink.write(lines)) {
+            unrecorded.increment();
+        }
+        return ex.pendingWrites();
+    }
+
+    /** Requests whose record could not be written (each also counted by the sink where it knows more). */
+    public long unrecorded() {
+        return unrecorded.sum();
     }
 
     /** Cost of the request (0 for a cache hit, which records what it saved); null when the price is unknown. */

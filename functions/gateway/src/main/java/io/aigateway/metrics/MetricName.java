@@ -5,8 +5,9 @@ import software.amazon.cloudwatchlogs.emf.model.Unit;
 import java.util.List;
 
 /**
- * Every metric the gateway emits, namespace {@value #NAMESPACE}. The dashboard and alarms in template.yaml read
- * exactly these names with exactly {@link #DIMENSION_SETS}; TemplateDashboardTest holds the two together.
+ * Every metric the gateway emits, namespace {@value #NAMESPACE}, each with every one of {@link #DIMENSION_SETS};
+ * the log ingest function's metrics are {@link Ingest}. The dashboard and alarms in template.yaml read exactly these
+ * names with exactly these dimension sets; TemplateDashboardTest holds the two together.
  */
 public enum MetricName {
     Requests(Unit.COUNT),
@@ -21,7 +22,9 @@ public enum MetricName {
     Latency(Unit.MILLISECONDS),
     UpstreamLatency(Unit.MILLISECONDS),
     TimeToFirstByte(Unit.MILLISECONDS),
-    StoreErrors(Unit.COUNT);
+    StoreErrors(Unit.COUNT),
+    /** 1 when the document carries the request's log record (the log ingest stores it), else 0. */
+    RecordsEmitted(Unit.COUNT);
 
     public static final String NAMESPACE = "AIGateway";
     public static final String GATEWAY = "Gateway";
@@ -42,5 +45,32 @@ public enum MetricName {
 
     public Unit unit() {
         return unit;
+    }
+
+    /**
+     * The metrics the log ingest function emits, namespace {@value MetricName#NAMESPACE}, with no dimensions: one
+     * series for the whole stack (the ingest reads every gateway's records in one batch). The records-lost alarm
+     * compares {@code RecordsIngested + RecordsParked} with the gateways' {@link MetricName#RecordsEmitted}.
+     */
+    public enum Ingest {
+        /** Log records ("aigw":"log" lines) stored, each counted once however often it is delivered. */
+        RecordsIngested(Unit.COUNT),
+        /** Records that could not be stored and were parked in the table for an operator. */
+        RecordsParked(Unit.COUNT),
+        /** Records skipped because their batch had already been applied (a delivery repeated). */
+        IngestDuplicates(Unit.COUNT);
+
+        /** The one dimension set of every ingest metric document: none. */
+        public static final List<List<String>> DIMENSION_SETS = List.of(List.of());
+
+        private final Unit unit;
+
+        Ingest(Unit unit) {
+            this.unit = unit;
+        }
+
+        public Unit unit() {
+            return unit;
+        }
     }
 }

@@ -1,43 +1,75 @@
 package io.aigateway.metrics;
 
 import io.aigateway.core.Exchange;
+import io.aigateway.ingest.RecordFormat;
+import io.aigateway.log.RequestLog;
 import software.amazon.cloudwatchlogs.emf.logger.MetricsLogger;
 import software.amazon.cloudwatchlogs.emf.model.DimensionSet;
 import software.amazon.cloudwatchlogs.emf.model.MetricsContext;
-import software.amazon.cloudwatchlogs.emf.sinks.ConsoleSink;
 import software.amazon.cloudwatchlogs.emf.sinks.ISink;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One Embedded Metric Format document per request (aws-embedded-metrics), written to stdout where Lambda hands it
- * to CloudWatch: no PutMetricData call on the request path. Every document carries the three dimension sets of
- * {@link MetricName#DIMENSION_SETS}.
+ * One Embedded Metric Format document per request (aws-embedded-metrics). On AWS the document is also the request's
+ * record line: the log travels in it as extra root members ({@code "aigw":"log","log":{...}}), which EMF allows, so
+ * one stdout line carries both and CloudWatch extracts the metrics while the log-ingest function stores the log.
+ * Every document carries the three dimension sets of {@link MetricName#DIMENSION_SETS}.
  */
 public final class RequestMetrics {
     public static final String UNKNOWN = "unknown";
-    private final EmfEnvironment environment;
+    private final ISink observer;
     private final boolean enabled;
 
-    public RequestMetrics(ISink sink, boolean enabled) {
-        this.environment = new EmfEnvironment(sink);
+    /**
+     * @param observer also receives every document (the local runtime's CloudWatch publisher, tests); may be null
+     * @param enabled  false: no metrics (GATEWAY_METRICS=off); record lines then carry the log alone
+     */
+    public RequestMetrics(ISink observer, boolean enabled) {
+        this.observer = observer;
         this.enabled = enabled;
     }
 
-    /** Metrics to stdout (Lambda), or nowhere when disabled (GATEWAY_METRICS=off). */
-    public static RequestMetrics stdout(boolean enabled) {
-        return new RequestMetrics(new ConsoleSink(), enabled);
+    /** Metrics only in the record lines (Lambda: stdout), or none when disabled. */
+    public static RequestMetrics standard(boolean enabled) {
+        return new RequestMetrics(null, enabled);
     }
 
-    public void emit(Exchange ex) {
-        if (enabled) {
-            document(ex, environment).flush();
+    /**
+     * The record line of a finished request: its EMF document carrying {@code log} (when logged), or the log alone
+     * when metrics are off. Empty when there is neither.
+     */
+    public String line(Exchange ex, RequestLog log) {
+        if (!enabled) {
+            return log == null ? null : RecordFormat.logLine(log);
         }
-    }
+        String[] serialized = new String[1];
+        MetricsLogger m = document(ex, new EmfEnvironment(new ISink() {
+            @Override
+            public void accept(MetricsContext context) {
+                try {
+                    serialized[0] = String.join("\n", context.serialize());
+                } catch (Exception e) {
+                    throw new IllegalStateException("EMF serialization failed", e);
+                }
+                if (observer != null && !ex.priming) {
+                    observer.accept(context);
+                }
+            }
 
-    /** Builds and serializes the document without writing it anywhere (SnapStart priming). */
-    public void serializeOnly(Exchange ex) {
-        document(ex, new EmfEnvironment(sinkOf(doc -> { }))).flush();
+            @Override
+            public CompletableFuture<Void> shutdown() {
+                return CompletableFuture.completedFuture(null);
+            }
+        }));
+        m.putMetric(MetricName.RecordsEmitted.name(), log == null ? 0 : 1, MetricName.RecordsEmitted.unit());
+        if (log != null) {
+            m.putProperty(RecordFormat.MARKER, RecordFormat.LOG);
+            m.putProperty(RecordFormat.LOG, RecordFormat.logMembers(log));
+        }
+        m.flush();
+        return serialized[0];
     }
 
     private MetricsLogger document(Exchange ex, EmfEnvironment env) {
@@ -76,14 +108,16 @@ public final class RequestMetrics {
         return m;
     }
 
-    /** A store call failed off the request path (a log write): counted on its own. */
-    public void storeError(String gateway, String provider, String model) {
+    /** A store call failed after the request's record was written (a cache fill): a document of its own. */
+    public String storeErrorLine(String gateway, String provider, String model) {
         if (!enabled) {
-            return;
+            return null;
         }
-        MetricsLogger m = logger(environment, gateway, provider, model);
+        List<String> out = new java.util.ArrayList<>(1);
+        MetricsLogger m = logger(new EmfEnvironment(sinkOf(out::add)), gateway, provider, model);
         m.putMetric(MetricName.StoreErrors.name(), 1, MetricName.StoreErrors.unit());
         m.flush();
+        return out.isEmpty() ? null : out.get(0);
     }
 
     private static MetricsLogger logger(EmfEnvironment env, String gateway, String provider, String model) {

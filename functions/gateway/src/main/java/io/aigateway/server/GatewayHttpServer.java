@@ -38,11 +38,28 @@ public final class GatewayHttpServer implements AutoCloseable {
     }
 
     public static GatewayHttpServer start(Gateway gateway, InetSocketAddress address, long maxRequestBytes) {
+        return start(gateway, address, maxRequestBytes, Map.of());
+    }
+
+    /**
+     * As {@link #start(Gateway, InetSocketAddress, long)}, plus control routes the gateway never sees: an empty
+     * {@code POST} to exactly one of {@code controlRoutes}' paths runs its action and answers 204 (500 if the action
+     * throws). For the Lambda Web Adapter's SnapStart hooks; the adapter answers 403 to any outside request for them.
+     */
+    public static GatewayHttpServer start(Gateway gateway, InetSocketAddress address, long maxRequestBytes,
+                                          Map<String, Runnable> controlRoutes) {
         try {
             HttpServer server = HttpServer.create(address, 1024);
             ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
             server.setExecutor(executor);
             server.createContext("/", exchange -> serve(gateway, exchange, maxRequestBytes));
+            controlRoutes.forEach((path, action) -> server.createContext(path, exchange -> {
+                if ("POST".equals(exchange.getRequestMethod()) && path.equals(exchange.getRequestURI().getRawPath())) {
+                    control(exchange, action);
+                } else {
+                    serve(gateway, exchange, maxRequestBytes); // a longer path under it, or another method
+                }
+            }));
             server.start();
             return new GatewayHttpServer(server, executor);
         } catch (IOException e) {
@@ -59,6 +76,20 @@ public final class GatewayHttpServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+    }
+
+    private static void control(HttpExchange http, Runnable action) throws IOException {
+        int status = 204;
+        try (InputStream in = http.getRequestBody()) {
+            in.readAllBytes();
+            action.run();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(GatewayHttpServer.class)
+                    .warn("control route {} failed: {}", http.getRequestURI().getRawPath(), e.toString());
+            status = 500;
+        }
+        http.sendResponseHeaders(status, -1);
+        http.close();
     }
 
     private static void serve(Gateway gateway, HttpExchange http, long maxRequestBytes) throws IOException {

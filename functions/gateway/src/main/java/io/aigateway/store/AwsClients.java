@@ -20,7 +20,12 @@ public final class AwsClients {
     private AwsClients() {
     }
 
-    public static SdkHttpClient httpClient() {
+    /** The pooled client, renewable after a SnapStart restore (see {@link RenewableHttpClient}). */
+    public static RenewableHttpClient httpClient() {
+        return new RenewableHttpClient(AwsClients::pooledClient);
+    }
+
+    private static SdkHttpClient pooledClient() {
         return Apache5HttpClient.builder()
                 .maxConnections(256)
                 .connectionTimeout(Duration.ofSeconds(2))

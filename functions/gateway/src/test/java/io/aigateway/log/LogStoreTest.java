@@ -39,6 +39,12 @@ class LogStoreTest {
         return log(createdAt, provider, "m1", status, now / 1000 + 3600);
     }
 
+    /** What the ingest does for a stored log: the item, and its day in the day index. */
+    private void write(RequestLog log) {
+        assertTrue(store.putIfAbsent(log));
+        store.indexDay(log.gateway(), log.createdAt());
+    }
+
     private List<String> all(LogQuery q) {
         List<String> seen = new ArrayList<>();
         String cursor = null;
@@ -53,7 +59,7 @@ class LogStoreTest {
     @Test
     void writesAndReadsBackEveryField() {
         RequestLog written = log(now, "openai", 200);
-        store.write(written);
+        write(written);
         RequestLog read = store.get("gw", written.id()).orElseThrow();
         assertEquals(written.id(), read.id());
         assertEquals(written.createdAt(), read.createdAt());
@@ -70,7 +76,7 @@ class LogStoreTest {
         Set<String> expected = new HashSet<>();
         for (int i = 0; i < 45; i++) {
             RequestLog l = log(now - (i % 3) * DAY - i * 1000L, "openai", 200);
-            store.write(l);
+            write(l);
             expected.add(l.id());
         }
         List<String> seen = all(new LogQuery("gw", 7, null, 0, now + 1000, null, null, null, null));
@@ -83,11 +89,11 @@ class LogStoreTest {
 
     @Test
     void filtersAndTimeRange() {
-        store.write(log(now - 3000, "openai", 200));
-        store.write(log(now - 2000, "anthropic", 200));
-        store.write(log(now - 1000, "openai", 500));
+        write(log(now - 3000, "openai", 200));
+        write(log(now - 2000, "anthropic", 200));
+        write(log(now - 1000, "openai", 500));
         RequestLog old = log(now - 5 * DAY, "openai", 200);
-        store.write(old);
+        write(old);
         assertEquals(3, all(new LogQuery("gw", 10, null, 0, now, "openai", null, null, null)).size());
         assertEquals(1, all(new LogQuery("gw", 10, null, 0, now, null, null, 500, null)).size());
         assertEquals(1, all(new LogQuery("gw", 10, null, 0, now, null, null, null, false)).size());
@@ -99,7 +105,7 @@ class LogStoreTest {
     @Test
     void expiredLogsAreNeverReturnedEvenBeforeTtlDeletesThem() {
         RequestLog expired = log(now, "openai", "m1", 200, now / 1000 - 1);
-        store.write(expired);
+        write(expired);
         assertTrue(store.get("gw", expired.id()).isEmpty());
         LogStore.Page page = store.list(new LogQuery("gw", 10, null, 0, now + 1000, null, null, null, null));
         assertFalse(page.logs().stream().anyMatch(l -> l.id().equals(expired.id())));

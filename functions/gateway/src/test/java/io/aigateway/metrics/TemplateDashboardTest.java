@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -27,8 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Holds template.yaml and {@link MetricName} together: every metric the dashboard (and any alarm) reads in namespace
- * {@value MetricName#NAMESPACE} must be one the gateway emits, with one of the dimension sets it emits. CloudWatch
- * shows an empty graph, not an error, for a misspelled metric or a dimension set nobody writes.
+ * {@value MetricName#NAMESPACE} must be one that is emitted, with one of the dimension sets its emitter writes. Two
+ * emitters share the namespace (see {@link #EMITTERS}): the gateway ({@link MetricName}, dimension sets
+ * {@link MetricName#DIMENSION_SETS}) and the log ingest function ({@link MetricName.Ingest}, no dimensions). A
+ * gateway metric read without dimensions, or an ingest metric read with a Gateway dimension, is as wrong as a
+ * misspelling: CloudWatch shows an empty graph, not an error, for a metric or a dimension set nobody writes.
  *
  * <p>The template is read as text (CloudFormation short-form tags such as {@code !Sub} trip most YAML parsers).
  * Recognised references:
@@ -42,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * </ul>
  * A SEARCH or SCHEMA this test cannot read fails it, so a reference is never skipped silently.
  *
- * <p>And the reverse direction: every {@link MetricName} (and every one of {@link MetricName#DIMENSION_SETS}) is read
+ * <p>And the reverse direction: every metric of both emitters (and every dimension set each emitter writes) is read
  * somewhere on the dashboard, so a newly emitted metric cannot be forgotten there; every
  * {@code AWS::CloudWatch::Alarm} reads only emitted metrics with emitted dimension sets, through references this
  * test can read (a {@code MetricName: !Ref ...} or an alarm with no visible metric fails it).
@@ -56,6 +58,23 @@ class TemplateDashboardTest {
     record MetricRef(String metric, Set<String> dimensions, String where) {
     }
 
+    /** What one emitter writes to the namespace: these metric names, each with every one of these dimension sets. */
+    record Emitter(List<String> metrics, List<List<String>> dimensionSets) {
+        boolean emits(MetricRef ref) {
+            return metrics.contains(ref.metric())
+                    && dimensionSets.stream().anyMatch(set -> Set.copyOf(set).equals(Set.copyOf(ref.dimensions())));
+        }
+    }
+
+    /**
+     * The two emitters of namespace {@value MetricName#NAMESPACE}: the gateway ({@link MetricName}) and the log
+     * ingest function ({@link MetricName.Ingest}).
+     */
+    static final List<Emitter> EMITTERS = List.of(
+            new Emitter(Arrays.stream(MetricName.values()).map(Enum::name).toList(), MetricName.DIMENSION_SETS),
+            new Emitter(Arrays.stream(MetricName.Ingest.values()).map(Enum::name).toList(),
+                    MetricName.Ingest.DIMENSION_SETS));
+
     record Scan(List<MetricRef> refs, List<String> problems) {
     }
 
@@ -67,7 +86,8 @@ class TemplateDashboardTest {
 
         assertTrue(scan.problems().isEmpty(), () -> "template.yaml:\n  " + String.join("\n  ", scan.problems()));
         assertFalse(scan.refs().isEmpty(), "found no AIGateway metric in template.yaml");
-        assertEquals(List.of(), invalid(scan.refs()), "metric references that do not match MetricName");
+        assertEquals(List.of(), invalid(scan.refs()),
+                "metric references that match neither MetricName nor MetricName.Ingest");
     }
 
     @Test
@@ -161,9 +181,10 @@ class TemplateDashboardTest {
 
         assertTrue(scan.problems().isEmpty(), () -> "dashboard:\n  " + String.join("\n  ", scan.problems()));
         assertEquals(List.of(), notOnDashboard(scan.refs()),
-                "metrics the gateway emits (MetricName) that no dashboard widget reads with an emitted dimension set");
+                "emitted metrics (MetricName, MetricName.Ingest) that no dashboard widget reads with an emitted"
+                        + " dimension set");
         assertEquals(List.of(), dimensionSetsNotOnDashboard(scan.refs()),
-                "dimension sets the gateway emits that no dashboard widget reads");
+                "emitted dimension sets that no dashboard widget reads");
     }
 
     @Test
@@ -227,8 +248,42 @@ class TemplateDashboardTest {
 
         assertFalse(missing.contains("Requests") || missing.contains("Errors"), () -> "shown but reported: " + missing);
         assertTrue(missing.contains("Latency"), "read only with a dimension set nobody emits, so not shown: " + missing);
-        assertEquals(MetricName.values().length - 2, missing.size(), () -> "missing: " + missing);
-        assertEquals(List.of(List.of("Gateway", "Provider", "Model")), dimensionSetsNotOnDashboard(scan.refs()));
+        assertEquals(MetricName.values().length + MetricName.Ingest.values().length - 2, missing.size(),
+                () -> "missing: " + missing);
+        assertTrue(missing.containsAll(List.of("RecordsIngested", "RecordsParked", "IngestDuplicates")),
+                () -> "ingest metrics not read but not reported: " + missing);
+        assertEquals(List.of(List.of("Gateway", "Provider", "Model"), List.of()),
+                dimensionSetsNotOnDashboard(scan.refs()));
+    }
+
+    @Test
+    void eachEmitterIsHeldToItsOwnDimensionSets() {
+        Scan scan = scan("""
+                [ "AIGateway", "RecordsIngested", { "id": "ingested", "stat": "Sum" } ],
+                [ "AIGateway", "RecordsParked", "Gateway", "default" ],
+                "expression": "SEARCH('{AIGateway} MetricName=\\"Requests\\"', 'Sum', 300)"
+                "expression": "SEARCH('{AIGateway,Gateway} MetricName=\\"RecordsEmitted\\"', 'Sum', 300)"
+                Resources:
+                  DuplicatesAlarm:
+                    Type: AWS::CloudWatch::Alarm
+                    Properties:
+                      Namespace: AIGateway
+                      MetricName: IngestDuplicates
+                      Statistic: Sum
+                """);
+        assertEquals(List.of(), scan.problems());
+        assertEquals(5, scan.refs().size(), () -> "not all read: " + scan.refs());
+        assertEquals(List.of("RecordsParked[Gateway]", "Requests[]"), invalid(scan.refs()).stream()
+                .map(r -> r.metric() + new TreeSet<>(r.dimensions())).sorted().toList());
+
+        Scan shown = scan("""
+                [ "AIGateway", "RecordsIngested", { "stat": "Sum" } ],
+                [ "AIGateway", "RecordsParked", "Gateway", "default" ]
+                """);
+        List<String> missing = notOnDashboard(shown.refs());
+        assertTrue(missing.containsAll(List.of("RecordsParked", "IngestDuplicates")), () -> "not reported: " + missing);
+        assertFalse(missing.contains("RecordsIngested"), () -> "read without dimensions, yet reported: " + missing);
+        assertFalse(dimensionSetsNotOnDashboard(shown.refs()).contains(List.of()), "[] is read by RecordsIngested");
     }
 
     @Test
@@ -617,15 +672,12 @@ class TemplateDashboardTest {
 
     // --- checking ------------------------------------------------------------------------------------------------
 
-    /** References whose metric is not a {@link MetricName} or whose dimension set is not one of DIMENSION_SETS. */
+    /**
+     * References that no emitter writes: a name neither in {@link MetricName} nor in {@link MetricName.Ingest}, or a
+     * dimension set that the metric's own emitter does not write.
+     */
     static List<MetricRef> invalid(List<MetricRef> refs) {
-        Set<String> names = EnumSet.allOf(MetricName.class).stream().map(Enum::name).collect(Collectors.toSet());
-        Set<Set<String>> dimensionSets = MetricName.DIMENSION_SETS.stream()
-                .map(Set::copyOf)
-                .collect(Collectors.toSet());
-        return refs.stream()
-                .filter(r -> !names.contains(r.metric()) || !dimensionSets.contains(Set.copyOf(r.dimensions())))
-                .toList();
+        return refs.stream().filter(r -> EMITTERS.stream().noneMatch(e -> e.emits(r))).toList();
     }
 
     // --- resources, reverse checks ---------------------------------------------------------------------------------
@@ -675,16 +727,26 @@ class TemplateDashboardTest {
         return refs.stream().filter(r -> !invalid.contains(r)).toList();
     }
 
-    /** Every {@link MetricName} not read (with an emitted dimension set) by {@code dashboardRefs}, in enum order. */
+    /**
+     * Every emitted metric (gateway first, then ingest, each in enum order) not read with an emitted dimension set by
+     * {@code dashboardRefs}.
+     */
     static List<String> notOnDashboard(List<MetricRef> dashboardRefs) {
         Set<String> read = valid(dashboardRefs).stream().map(MetricRef::metric).collect(Collectors.toSet());
-        return EnumSet.allOf(MetricName.class).stream().map(Enum::name).filter(n -> !read.contains(n)).toList();
+        return EMITTERS.stream().flatMap(e -> e.metrics().stream()).filter(n -> !read.contains(n)).toList();
     }
 
-    /** Every one of {@link MetricName#DIMENSION_SETS} that no reference reads. */
+    /** Every dimension set an emitter writes that no reference to one of that emitter's metrics reads. */
     static List<List<String>> dimensionSetsNotOnDashboard(List<MetricRef> dashboardRefs) {
-        Set<Set<String>> read = dashboardRefs.stream().map(r -> Set.copyOf(r.dimensions())).collect(Collectors.toSet());
-        return MetricName.DIMENSION_SETS.stream().filter(set -> !read.contains(Set.copyOf(set))).toList();
+        List<List<String>> missing = new ArrayList<>();
+        for (Emitter e : EMITTERS) {
+            Set<Set<String>> read = dashboardRefs.stream()
+                    .filter(r -> e.metrics().contains(r.metric()))
+                    .map(r -> Set.copyOf(r.dimensions()))
+                    .collect(Collectors.toSet());
+            e.dimensionSets().stream().filter(set -> !read.contains(Set.copyOf(set))).forEach(missing::add);
+        }
+        return missing;
     }
 
     private static final Pattern AWS_NAMESPACE =
@@ -692,8 +754,8 @@ class TemplateDashboardTest {
 
     /**
      * What keeps one alarm from being checked against MetricName: scan problems, a {@code MetricName:} that is not a
-     * literal name (a {@code !Ref} would otherwise be skipped silently), a metric or dimension set the gateway does not
-     * emit, or no readable metric at all (unless the alarm watches an AWS/ namespace).
+     * literal name (a {@code !Ref} would otherwise be skipped silently), a metric or dimension set no emitter writes,
+     * or no readable metric at all (unless the alarm watches an AWS/ namespace).
      */
     static List<String> alarmProblems(String id, String alarm) {
         List<String> problems = new ArrayList<>();

@@ -299,7 +299,7 @@ class RateLimitStepTest {
             assertFalse(ex.rateLimited);
             ex.status = 200;
             ex.finish();
-            metrics.emit(ex);
+            metrics.line(ex, null);
         }
         JsonNode doc = Json.MAPPER.readTree(docs.get(0));
         assertEquals(1, doc.get("StoreErrors").asInt());

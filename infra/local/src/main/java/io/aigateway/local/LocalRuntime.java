@@ -26,6 +26,9 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import io.aigateway.metrics.RequestMetrics;
+import io.aigateway.ingest.FileJournal;
+import io.aigateway.ingest.MemoryJournal;
+import io.aigateway.ingest.RecordJournal;
 import io.aigateway.store.StoreStats;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -98,7 +101,11 @@ public final class LocalRuntime implements AutoCloseable {
         this.sinceJvmStartMillis = sinceJvmStartMillis;
     }
 
+    /** How far the journal may run ahead of the store before requests wait for it (backpressure). */
+    static final long JOURNAL_MAX_BACKLOG_BYTES = 2L * 1024 * 1024 * 1024;
+
     public static void main(String[] args) {
+        exitOnOutOfMemory();
         for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
                 System.out.println(USAGE);
@@ -131,6 +138,25 @@ public final class LocalRuntime implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(runtime::close, "gateway-local-shutdown"));
         runtime.printBanner(System.out);
         runtime.awaitClose();
+    }
+
+    /**
+     * An OutOfMemoryError ends the process (as -XX:+ExitOnOutOfMemoryError would, which a jar cannot set for itself)
+     * rather than leaving a port open that answers nothing because the server's dispatcher thread died.
+     */
+    static void exitOnOutOfMemory() {
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
+            if (error instanceof OutOfMemoryError) {
+                System.err.println("gateway-local: out of memory in thread " + thread.getName() + "; exiting");
+                Runtime.getRuntime().halt(3);
+            }
+            if (previous != null) {
+                previous.uncaughtException(thread, error);
+            } else {
+                error.printStackTrace();
+            }
+        });
     }
 
     /** Starts everything; on failure, stops whatever had started and rethrows. */
@@ -212,14 +238,19 @@ public final class LocalRuntime implements AutoCloseable {
                 TableSchema.createIfMissing(setup, config.tableName());
             }
             mark = phase(phases, "table", mark);
-            RequestMetrics metrics = RequestMetrics.stdout(config.emitMetrics());
+            RequestMetrics metrics = RequestMetrics.standard(config.emitMetrics());
             if (options.cloudwatch()) {
                 CloudWatchMetricsSink sink = new CloudWatchMetricsSink(http, DefaultCredentialsProvider.builder().build(),
                         CloudWatchMetricsSink.endpointFromEnv(region), region, 5_000);
                 started.add(sink);
                 metrics = new RequestMetrics(sink, true);
             }
-            GatewayApp app = GatewayApp.create(config, client, metrics, storeStats);
+            // Request records: a durable journal under --data (kill -9 loses nothing), or a byte-bounded queue
+            // with backpressure --in-memory; either is drained in process by the same ingest as on AWS.
+            RecordJournal journal = dataDir == null
+                    ? new MemoryJournal(GatewayApp.MEMORY_JOURNAL_BYTES, GatewayApp.APPEND_WAIT_MS)
+                    : new FileJournal(dataDir, JOURNAL_MAX_BACKLOG_BYTES, GatewayApp.APPEND_WAIT_MS);
+            GatewayApp app = GatewayApp.create(config, client, metrics, storeStats, journal);
             started.add(app);
             mark = phase(phases, "gateway", mark);
             GatewayHttpServer server = GatewayHttpServer.start(app.gateway(), address);

@@ -103,8 +103,8 @@ class CloudWatchMetricsSinkTest {
              CloudWatchMetricsSink sink = new CloudWatchMetricsSink(http,
                      StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x")), endpoint, "us-east-1", 60_000)) {
             RequestMetrics metrics = new RequestMetrics(sink, true);
-            metrics.emit(served("cw", "gpt-4o-mini"));
-            metrics.emit(served("cw", "gpt-4o-mini"));
+            metrics.line(served("cw", "gpt-4o-mini"), null);
+            metrics.line(served("cw", "gpt-4o-mini"), null);
             sink.flush();
         }
         String listed = query("Action=ListMetrics&Namespace=" + MetricName.NAMESPACE);

@@ -3,7 +3,9 @@ package io.aigateway.log;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
@@ -42,7 +44,13 @@ public final class LogStore {
     private final DynamoDbClient dynamo;
     private final String table;
     private final ExecutorService executor;
-    /** Days this instance already recorded in the day index: one extra write per gateway per day per instance. */
+    private static final String BODY_PREFIX = "LOGBODY#";
+    /** The attribute that marks a deleted log's tombstone. */
+    private static final String DELETED = "deleted";
+    private static final String PENDING_PREFIX = "FBPENDING#";
+    /** Feedback for a log not ingested yet is kept this long (ms after the log's own time) waiting for it. */
+    private static final long PENDING_WINDOW_MS = 86_400_000L;
+    /** Days already recorded in the day index: one extra write per gateway per day per process. */
     private final Set<String> indexedDays = ConcurrentHashMap.newKeySet();
 
     public LogStore(DynamoDbClient dynamo, String table, ExecutorService executor) {
@@ -51,72 +59,114 @@ public final class LogStore {
         this.executor = executor;
     }
 
-    public void write(RequestLog log) {
-        write(log, null);
-    }
-
-    /** One log (and its bodies, when kept): one PutItem, or a two-item batch. */
-    public void write(RequestLog log, LogPayload payload) {
-        if (payload == null || payload.isEmpty()) {
-            String day = DAY.format(Instant.ofEpochMilli(log.createdAt()));
-            dynamo.putItem(b -> b.tableName(table).item(toItem(log, day)));
-            indexDay(log.gateway(), day);
-        } else {
-            writeBatch(List.of(new Entry(log, payload)));
+    /**
+     * Stores a log unless an item with its key is already there: a re-delivered record never overwrites feedback
+     * given since, nor brings back a log deleted by filter (deletion leaves a tombstone until the log expires).
+     *
+     * @return false when the log (or its tombstone) was already there
+     */
+    public boolean putIfAbsent(RequestLog log) {
+        String day = DAY.format(Instant.ofEpochMilli(log.createdAt()));
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(toItem(log, day))
+                    .conditionExpression("attribute_not_exists(#sk)")
+                    .expressionAttributeNames(Map.of("#sk", TableSchema.SK)));
+            return true;
+        } catch (ConditionalCheckFailedException already) {
+            return false;
         }
     }
 
-    /** A log and its (optional) bodies. */
-    public record Entry(RequestLog log, LogPayload payload) {
-    }
-
-    /** Logs and bodies in BatchWriteItem calls of 25 items; unprocessed items are retried a few times. */
-    public void writeBatch(List<Entry> entries) {
-        List<WriteRequest> writes = new ArrayList<>(entries.size() * 2);
-        for (Entry e : entries) {
-            RequestLog log = e.log();
-            String day = DAY.format(Instant.ofEpochMilli(log.createdAt()));
-            writes.add(WriteRequest.builder().putRequest(p -> p.item(toItem(log, day))).build());
-            if (e.payload() != null && !e.payload().isEmpty()) {
-                writes.add(WriteRequest.builder().putRequest(p -> p.item(bodyItem(log.id(),
-                        e.payload().requestGzip(), e.payload().responseGzip(), log.expiresAt()))).build());
+    /** Ids among {@code logs} that already have an item (a stored log or a tombstone): BatchGetItem, keys only. */
+    public Set<String> existingIds(List<RequestLog> logs) {
+        Set<String> found = new java.util.HashSet<>();
+        for (int i = 0; i < logs.size(); i += 100) {
+            List<Map<String, AttributeValue>> keys = new ArrayList<>();
+            for (RequestLog log : logs.subList(i, Math.min(logs.size(), i + 100))) {
+                keys.add(Map.of(TableSchema.PK, s(partition(log.gateway(), log.id())), TableSchema.SK, s(log.id())));
             }
-            indexDay(log.gateway(), day);
-        }
-        for (int i = 0; i < writes.size(); i += 25) {
-            writeChunk(writes.subList(i, Math.min(writes.size(), i + 25)));
-        }
-    }
-
-    private void writeChunk(List<WriteRequest> writes) {
-        Map<String, List<WriteRequest>> pending = Map.of(table, writes);
-        for (int attempt = 0; attempt < 5 && !pending.isEmpty(); attempt++) {
-            if (attempt > 0) {
-                sleep(20L << attempt);
+            Map<String, KeysAndAttributes> pending = Map.of(table, KeysAndAttributes.builder().keys(keys)
+                    .consistentRead(true).projectionExpression("#sk")
+                    .expressionAttributeNames(Map.of("#sk", TableSchema.SK)).build());
+            for (int attempt = 0; !pending.isEmpty(); attempt++) {
+                if (attempt > 0) {
+                    io.aigateway.store.BatchWrites.backoff(attempt);
+                }
+                if (attempt > 8) {
+                    throw new IllegalStateException("keys still unprocessed after " + attempt + " BatchGetItem calls");
+                }
+                Map<String, KeysAndAttributes> request = pending;
+                BatchGetItemResponse r = dynamo.batchGetItem(b -> b.requestItems(request));
+                r.responses().getOrDefault(table, List.of()).forEach(item -> found.add(item.get(TableSchema.SK).s()));
+                pending = r.hasUnprocessedKeys() ? r.unprocessedKeys() : Map.of();
             }
-            Map<String, List<WriteRequest>> request = pending;
-            BatchWriteItemResponse response = dynamo.batchWriteItem(b -> b.requestItems(request));
-            pending = response.hasUnprocessedItems() ? response.unprocessedItems() : Map.of();
         }
-        if (!pending.isEmpty()) {
-            throw new IllegalStateException(pending.getOrDefault(table, List.of()).size() + " logs left unprocessed");
-        }
+        return found;
     }
 
-    /** The day index is written once per gateway and day by each instance. */
-    private void indexDay(String gateway, String day) {
-        if (indexedDays.add(gateway + "#" + day)) {
+    /**
+     * Writes logs in BatchWriteItem calls. When DynamoDB rejects a whole call as invalid, each log of it is written
+     * alone, so one bad item cannot cost its neighbours. Returns the logs rejected even alone.
+     */
+    public List<RequestLog> putAll(List<RequestLog> logs) {
+        List<RequestLog> rejected = new ArrayList<>();
+        for (int i = 0; i < logs.size(); i += 25) {
+            List<RequestLog> chunk = logs.subList(i, Math.min(logs.size(), i + 25));
+            List<WriteRequest> writes = new ArrayList<>(chunk.size());
+            for (RequestLog log : chunk) {
+                Map<String, AttributeValue> item = toItem(log, DAY.format(Instant.ofEpochMilli(log.createdAt())));
+                writes.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
+            }
             try {
-                dynamo.updateItem(b -> b.tableName(table)
-                        .key(Map.of(TableSchema.PK, s("LOGDAYS#" + gateway), TableSchema.SK, s("days")))
-                        .updateExpression("ADD #days :day")
-                        .expressionAttributeNames(Map.of("#days", "days"))
-                        .expressionAttributeValues(Map.of(":day", AttributeValue.fromSs(List.of(day)))));
-            } catch (RuntimeException e) {
-                indexedDays.remove(gateway + "#" + day);
-                throw e;
+                io.aigateway.store.BatchWrites.write(dynamo, table, writes);
+            } catch (software.amazon.awssdk.services.dynamodb.model.DynamoDbException e) {
+                if (e.statusCode() != 400 || e.awsErrorDetails() == null
+                        || !"ValidationException".equals(e.awsErrorDetails().errorCode())) {
+                    throw e;
+                }
+                for (RequestLog log : chunk) {
+                    try {
+                        putIfAbsent(log);
+                    } catch (software.amazon.awssdk.services.dynamodb.model.DynamoDbException alone) {
+                        if (alone.statusCode() != 400 || alone.awsErrorDetails() == null
+                                || !"ValidationException".equals(alone.awsErrorDetails().errorCode())) {
+                            throw alone;
+                        }
+                        rejected.add(log);
+                    }
+                }
             }
         }
+        return rejected;
+    }
+
+    /** One part of a log's compressed body; writing it again is harmless. */
+    public void putBodyPart(String id, String side, int part, int parts, byte[] gzip, long expiresAt) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put(TableSchema.PK, s(BODY_PREFIX + id));
+        item.put(TableSchema.SK, s(side + "#" + String.format("%04d", part)));
+        item.put("parts", n(parts));
+        item.put("data", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(gzip)));
+        item.put(TableSchema.EXPIRES_AT, n(expiresAt));
+        dynamo.putItem(b -> b.tableName(table).item(item));
+    }
+
+    /** Records that {@code gateway} holds logs of {@code day} (listings read only such days). */
+    public void indexDay(String gateway, long createdAtMillis) {
+        String day = DAY.format(Instant.ofEpochMilli(createdAtMillis));
+        String key = gateway + "#" + day;
+        if (indexedDays.contains(key)) {
+            return;
+        }
+        dynamo.updateItem(b -> b.tableName(table)
+                .key(Map.of(TableSchema.PK, s("LOGDAYS#" + gateway), TableSchema.SK, s("days")))
+                .updateExpression("ADD #days :day")
+                .expressionAttributeNames(Map.of("#days", "days"))
+                .expressionAttributeValues(Map.of(":day", AttributeValue.fromSs(List.of(day)))));
+        if (indexedDays.size() > 10_000) {
+            indexedDays.clear(); // bounded: forgetting costs one idempotent update more
+        }
+        indexedDays.add(key);
     }
 
     private static void sleep(long millis) {
@@ -133,7 +183,7 @@ public final class LogStore {
         }
         Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table)
                 .key(Map.of(TableSchema.PK, s(partition(gateway, id)), TableSchema.SK, s(id)))).item();
-        if (item == null || item.isEmpty() || expired(item)) {
+        if (item == null || item.isEmpty() || expired(item) || item.containsKey(DELETED)) {
             return Optional.empty();
         }
         return Optional.of(fromItem(item));
@@ -206,7 +256,8 @@ public final class LogStore {
                 "#exp", TableSchema.EXPIRES_AT));
         Map<String, AttributeValue> values = new HashMap<>(Map.of(":pk", s(pk), ":lo", s(lowerId), ":hi", s(upperId),
                 ":now", n(Instant.now().getEpochSecond())));
-        List<String> filters = new ArrayList<>(List.of("#exp > :now"));
+        names.put("#deleted", DELETED);
+        List<String> filters = new ArrayList<>(List.of("#exp > :now", "attribute_not_exists(#deleted)"));
         LogQuery.Filters f = q.filters();
         eq(filters, names, values, "provider", f.provider() == null ? null : s(f.provider()));
         eq(filters, names, values, "model", f.model() == null ? null : s(f.model()));
@@ -292,25 +343,130 @@ public final class LogStore {
         }
     }
 
-    /** Applies feedback to a stored log; false when there is no such log. */
-    public boolean patch(String gateway, String id, Integer feedback, Double score, Map<String, Object> metadata) {
-        Optional<RequestLog> current = get(gateway, id);
-        if (current.isEmpty()) {
+    /** What a PATCH did: applied to the stored log, held until the log is ingested, or nothing to apply it to. */
+    public enum PatchOutcome { APPLIED, PENDING, NOT_FOUND }
+
+    /**
+     * Applies feedback to a log. Logs reach the store through the ingest, seconds after their request; feedback for
+     * a log not stored yet (but recent enough to be on its way) is held in a pending item that the ingest merges
+     * when the log arrives. The order of writes (pending item first, then a second try on the log; the ingest
+     * stores the log first, then reads pending items) leaves no interleaving in which the feedback is lost.
+     */
+    public PatchOutcome patch(String gateway, String id, Integer feedback, Double score, Map<String, Object> metadata) {
+        if (!LogIds.isValid(id)) {
+            return PatchOutcome.NOT_FOUND;
+        }
+        Feedback fb = new Feedback(feedback, score, metadata);
+        if (fb.isEmpty() || applyFeedback(gateway, id, fb)) {
+            return get(gateway, id).isPresent() ? PatchOutcome.APPLIED : PatchOutcome.NOT_FOUND;
+        }
+        long age = System.currentTimeMillis() - LogIds.timestamp(id);
+        if (age > PENDING_WINDOW_MS || age < -60_000) {
+            return PatchOutcome.NOT_FOUND;
+        }
+        Map<String, AttributeValue> item = new HashMap<>(fb.attributes());
+        item.put(TableSchema.PK, s(PENDING_PREFIX + gateway));
+        item.put(TableSchema.SK, s(id));
+        item.put(TableSchema.EXPIRES_AT, n(LogIds.timestamp(id) / 1000 + PENDING_WINDOW_MS / 1000 * 2));
+        dynamo.putItem(b -> b.tableName(table).item(item));
+        if (applyFeedback(gateway, id, fb)) {
+            deletePending(gateway, id);
+            return PatchOutcome.APPLIED;
+        }
+        return PatchOutcome.PENDING;
+    }
+
+    /** Feedback fields of a PATCH; null where the PATCH left a field alone. */
+    record Feedback(Integer feedback, Double score, Map<String, Object> metadata) {
+        boolean isEmpty() {
+            return feedback == null && score == null && metadata == null;
+        }
+
+        Map<String, AttributeValue> attributes() {
+            Map<String, AttributeValue> a = new HashMap<>();
+            if (feedback != null) {
+                a.put("feedback", n(feedback));
+            }
+            if (score != null) {
+                a.put("score", AttributeValue.fromN(decimal(score)));
+            }
+            if (metadata != null) {
+                a.put("metadata", metadataValue(metadata));
+            }
+            return a;
+        }
+
+        static Feedback of(Map<String, AttributeValue> item) {
+            AttributeValue f = item.get("feedback");
+            AttributeValue sc = item.get("score");
+            AttributeValue m = item.get("metadata");
+            return new Feedback(f == null ? null : Integer.valueOf(f.n()), sc == null ? null : Double.valueOf(sc.n()),
+                    m == null ? null : metadataOf(m));
+        }
+    }
+
+    /** Sets the feedback fields on a stored, live log; false when there is none (yet). */
+    private boolean applyFeedback(String gateway, String id, Feedback fb) {
+        Map<String, AttributeValue> attrs = fb.attributes();
+        if (attrs.isEmpty()) {
+            return true;
+        }
+        Map<String, String> names = new HashMap<>(Map.of("#sk", TableSchema.SK, "#deleted", DELETED));
+        Map<String, AttributeValue> values = new HashMap<>();
+        List<String> sets = new ArrayList<>();
+        attrs.forEach((k, v) -> {
+            names.put("#" + k, k);
+            values.put(":" + k, v);
+            sets.add("#" + k + " = :" + k);
+        });
+        try {
+            dynamo.updateItem(b -> b.tableName(table)
+                    .key(Map.of(TableSchema.PK, s(partition(gateway, id)), TableSchema.SK, s(id)))
+                    .updateExpression("SET " + String.join(", ", sets))
+                    .conditionExpression("attribute_exists(#sk) AND attribute_not_exists(#deleted)")
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException absent) {
             return false;
         }
-        RequestLog log = current.get();
-        RequestLog updated = log.withFeedback(feedback != null ? feedback : log.feedback(),
-                score != null ? score : log.score(), metadata != null ? metadata : log.metadata());
-        String day = DAY.format(Instant.ofEpochMilli(log.createdAt()));
-        dynamo.putItem(b -> b.tableName(table).item(toItem(updated, day))
-                .conditionExpression("attribute_exists(#sk)")
-                .expressionAttributeNames(Map.of("#sk", TableSchema.SK)));
-        return true;
     }
 
     /**
-     * Deletes up to {@code max} logs matching the query (keyed reads, then BatchWriteItem deletes of the logs and
-     * their bodies). Returns how many were deleted and whether more match.
+     * Merges feedback that was given before these logs arrived (called by the ingest after it stored them).
+     * One Query per gateway; nothing else when no feedback is pending.
+     */
+    public int mergePendingFeedback(String gateway, Set<String> storedIds) {
+        int merged = 0;
+        Map<String, AttributeValue> start = null;
+        do {
+            Map<String, AttributeValue> from = start;
+            QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true)
+                    .keyConditionExpression("#pk = :pk")
+                    .expressionAttributeNames(Map.of("#pk", TableSchema.PK))
+                    .expressionAttributeValues(Map.of(":pk", s(PENDING_PREFIX + gateway)))
+                    .exclusiveStartKey(from));
+            for (Map<String, AttributeValue> item : page.items()) {
+                String id = item.get(TableSchema.SK).s();
+                if (storedIds.contains(id) && applyFeedback(gateway, id, Feedback.of(item))) {
+                    deletePending(gateway, id);
+                    merged++;
+                }
+            }
+            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (start != null);
+        return merged;
+    }
+
+    private void deletePending(String gateway, String id) {
+        dynamo.deleteItem(b -> b.tableName(table)
+                .key(Map.of(TableSchema.PK, s(PENDING_PREFIX + gateway), TableSchema.SK, s(id))));
+    }
+
+    /**
+     * Deletes up to {@code max} logs matching the query. Each log becomes a tombstone (its key and expiry only) until
+     * it would have expired anyway, so a late re-delivery of its record cannot bring it back; its body parts are
+     * deleted. Returns how many were deleted and whether more match.
      */
     public record Deleted(int count, boolean more) {
     }
@@ -326,18 +482,17 @@ public final class LogStore {
             }
             List<WriteRequest> writes = new ArrayList<>();
             for (RequestLog log : page.logs()) {
-                writes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of(
-                        TableSchema.PK, s(partition(log.gateway(), log.id())), TableSchema.SK, s(log.id())))).build());
-                writes.add(WriteRequest.builder().deleteRequest(d -> d.key(bodyKey(log.id()))).build());
+                Map<String, AttributeValue> tombstone = new HashMap<>(Map.of(
+                        TableSchema.PK, s(partition(log.gateway(), log.id())), TableSchema.SK, s(log.id()),
+                        DELETED, AttributeValue.fromBool(true), TableSchema.EXPIRES_AT, n(log.expiresAt())));
+                writes.add(WriteRequest.builder().putRequest(p -> p.item(tombstone)).build());
+                for (String side : List.of("request", "response")) {
+                    writes.add(WriteRequest.builder().deleteRequest(d -> d.key(Map.of(
+                            TableSchema.PK, s(BODY_PREFIX + log.id()), TableSchema.SK, s(side + "#0000")))).build());
+                }
             }
             for (int i = 0; i < writes.size(); i += 24) {
-                List<WriteRequest> chunk = writes.subList(i, Math.min(writes.size(), i + 24));
-                Map<String, List<WriteRequest>> pending = Map.of(table, chunk);
-                for (int attempt = 0; attempt < 5 && !pending.isEmpty(); attempt++) {
-                    Map<String, List<WriteRequest>> request = pending;
-                    BatchWriteItemResponse r = dynamo.batchWriteItem(b -> b.requestItems(request));
-                    pending = r.hasUnprocessedItems() ? r.unprocessedItems() : Map.of();
-                }
+                io.aigateway.store.BatchWrites.write(dynamo, table, writes.subList(i, Math.min(writes.size(), i + 24)));
             }
             deleted += page.logs().size();
             if (page.nextCursor() == null) {
@@ -347,36 +502,25 @@ public final class LogStore {
         return new Deleted(deleted, true);
     }
 
-    // ---- bodies: stored apart from the log so listings stay small ----
+    // ---- bodies: compressed, in part items of their own (pk LOGBODY#{id}, sk {side}#{part}) ----
 
-    static Map<String, AttributeValue> bodyKey(String id) {
-        return Map.of(TableSchema.PK, s("LOGBODY#" + id), TableSchema.SK, s("b"));
-    }
-
-    /** Gzip-compressed request and response bodies of a log, written with it. */
-    public static Map<String, AttributeValue> bodyItem(String id, byte[] requestGzip, byte[] responseGzip,
-                                                       long expiresAt) {
-        Map<String, AttributeValue> item = new HashMap<>(bodyKey(id));
-        item.put(TableSchema.EXPIRES_AT, n(expiresAt));
-        if (requestGzip != null) {
-            item.put("request", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(requestGzip)));
-        }
-        if (responseGzip != null) {
-            item.put("response", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(responseGzip)));
-        }
-        return item;
-    }
-
-    /** The stored body of one side ("request" or "response"), still gzip-compressed. */
+    /** The stored body of one side ("request" or "response"), still gzip-compressed; empty when incomplete. */
     public Optional<byte[]> body(String gateway, String id, String side) {
         if (get(gateway, id).isEmpty()) {
             return Optional.empty();
         }
-        Map<String, AttributeValue> item = dynamo.getItem(b -> b.tableName(table).key(bodyKey(id))).item();
-        if (item == null || !item.containsKey(side)) {
+        List<Map<String, AttributeValue>> items = dynamo.query(b -> b.tableName(table).consistentRead(true)
+                .keyConditionExpression("#pk = :pk AND begins_with(#sk, :side)")
+                .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#sk", TableSchema.SK))
+                .expressionAttributeValues(Map.of(":pk", s(BODY_PREFIX + id), ":side", s(side + "#")))).items();
+        if (items.isEmpty() || items.size() != Integer.parseInt(items.get(0).get("parts").n())) {
             return Optional.empty();
         }
-        return Optional.of(item.get(side).b().asByteArray());
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (Map<String, AttributeValue> item : items) {
+            out.writeBytes(item.get("data").b().asByteArray());
+        }
+        return Optional.of(out.toByteArray());
     }
 
     static String partition(String gateway, String id) {
@@ -414,13 +558,7 @@ public final class LogStore {
             item.put("tokens_out", n(log.tokensOut()));
         }
         if (!log.metadata().isEmpty()) {
-            Map<String, AttributeValue> meta = new LinkedHashMap<>();
-            log.metadata().forEach((k, v) -> meta.put(k, switch (v) {
-                case Boolean b -> AttributeValue.fromBool(b);
-                case Number num -> AttributeValue.fromN(num.toString());
-                default -> s(v.toString());
-            }));
-            item.put("metadata", AttributeValue.fromM(meta));
+            item.put("metadata", metadataValue(log.metadata()));
         }
         putIfPresent(item, "event_id", log.eventId());
         putIfPresent(item, "user_agent", log.userAgent());
@@ -458,13 +596,28 @@ public final class LogStore {
         return item;
     }
 
-    static RequestLog fromItem(Map<String, AttributeValue> item) {
+    static AttributeValue metadataValue(Map<String, Object> metadata) {
+        Map<String, AttributeValue> meta = new LinkedHashMap<>();
+        metadata.forEach((k, v) -> meta.put(k, switch (v) {
+            case Boolean b -> AttributeValue.fromBool(b);
+            case BigDecimal d -> AttributeValue.fromN(d.toPlainString());
+            case Number num -> AttributeValue.fromN(num.toString());
+            default -> s(v.toString());
+        }));
+        return AttributeValue.fromM(meta);
+    }
+
+    static Map<String, Object> metadataOf(AttributeValue meta) {
         Map<String, Object> metadata = new LinkedHashMap<>();
-        AttributeValue meta = item.get("metadata");
         if (meta != null && meta.hasM()) {
             meta.m().forEach((k, v) -> metadata.put(k, v.bool() != null ? v.bool()
                     : v.n() != null ? new BigDecimal(v.n()) : v.s()));
         }
+        return metadata;
+    }
+
+    static RequestLog fromItem(Map<String, AttributeValue> item) {
+        Map<String, Object> metadata = metadataOf(item.get("metadata"));
         return new RequestLog(
                 item.get(TableSchema.SK).s(),
                 num(item, "created_at"),
@@ -535,7 +688,11 @@ public final class LogStore {
 
     /** Plain decimal notation (DynamoDB numbers take no exponent beyond its range; 12 decimals keep micro-cents). */
     static String decimal(double value) {
-        return new BigDecimal(value).setScale(12, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+        BigDecimal d = BigDecimal.valueOf(value); // at most 17 significant digits, within DynamoDB's 38
+        if (d.scale() > 12) {
+            d = d.setScale(12, java.math.RoundingMode.HALF_UP);
+        }
+        return d.stripTrailingZeros().toPlainString();
     }
 
     private static boolean bool(Map<String, AttributeValue> item, String name) {

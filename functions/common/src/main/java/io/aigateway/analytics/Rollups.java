@@ -4,7 +4,12 @@ import io.aigateway.log.RequestLog;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.Update;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -14,19 +19,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Hourly counters per gateway and dimension value, kept up to date as logs are written, so analytics never read
- * raw logs one by one.
+ * Hourly counters per gateway and dimension value, kept up to date by the ingest as it stores logs, so analytics
+ * never read raw logs one by one.
  * <pre>
  *   pk = AGG#{gateway}#{dimension}#{yyyyMMddHH}    dimension: provider | model | metadata.{key}
  *   sk = {value}#{shard}                          shard 0-3 spreads a hot value's writes
  *   requests, errors, cached, tokens_in, tokens_out, cost, cost_unknown, cost_saved, duration_ms, h{bucket}
  * </pre>
- * One Query per hour and dimension returns every value of that dimension in that hour. Latency percentiles come
+ * Shard 0-3 is chosen per batch. One Query per hour and dimension returns every value of that dimension in that hour. Latency percentiles come
  * from a log-scale histogram (buckets ~15% wide), so p50/p95 are accurate to about 15%.
  */
 public final class Rollups {
@@ -37,17 +39,26 @@ public final class Rollups {
 
     private final DynamoDbClient dynamo;
     private final String table;
-    private final ExecutorService executor;
 
-    public Rollups(DynamoDbClient dynamo, String table, ExecutorService executor) {
+    public Rollups(DynamoDbClient dynamo, String table) {
         this.dynamo = dynamo;
         this.table = table;
-        this.executor = executor;
     }
 
-    /** Counter increments, summed over the logs of a batch, one update per (hour, dimension, value). */
-    public void add(List<RequestLog> logs) {
-        Map<String, Delta> deltas = new LinkedHashMap<>();
+    /** What applying a batch's counters did. */
+    public record Applied(int updates, int skippedAsApplied, int parked) {
+    }
+
+    /**
+     * Adds the counters of a batch of logs: summed per (hour, dimension, value), so a batch makes one update per
+     * distinct key rather than one per request. At most once per {@code batchId}: each chunk of up to 99 updates is
+     * one transaction together with a marker item {@code INGEST#{batchId}} / {@code r{chunk}} that must not exist, so
+     * a batch delivered again (or retried after a failure half-way) never counts twice. An update DynamoDB rejects
+     * as invalid is tried alone, under a marker of its own, and given to {@code park} if it fails again, so one bad
+     * value never costs its neighbours their counts.
+     */
+    public Applied add(String batchId, List<RequestLog> logs, java.util.function.BiConsumer<String, String> park) {
+        Map<String, Delta> deltas = new java.util.TreeMap<>();
         for (RequestLog log : logs) {
             String hour = HOUR.format(Instant.ofEpochMilli(log.createdAt()));
             String prefix = "AGG#" + log.gateway() + "#";
@@ -55,20 +66,80 @@ public final class Rollups {
             delta(deltas, prefix + "model#" + hour, value(log.model())).add(log);
             log.metadata().forEach((k, v) -> delta(deltas, prefix + "metadata." + k + "#" + hour, value(String.valueOf(v))).add(log));
         }
-        List<Future<?>> writes = new ArrayList<>(deltas.size());
-        for (Delta d : deltas.values()) {
-            writes.add(executor.submit(() -> write(d)));
-        }
-        for (Future<?> w : writes) {
-            try {
-                w.get();
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        int shard = Math.floorMod(batchId.hashCode(), SHARDS);
+        List<Delta> all = new ArrayList<>(deltas.values());
+        int updates = 0;
+        int skipped = 0;
+        int parked = 0;
+        for (int chunk = 0, from = 0; from < all.size(); chunk++, from += CHUNK) {
+            List<Delta> part = all.subList(from, Math.min(all.size(), from + CHUNK));
+            switch (transact(batchId + "#r" + chunk, part, shard)) {
+                case APPLIED -> updates += part.size();
+                case ALREADY_APPLIED -> skipped += part.size();
+                case INVALID -> {
+                    for (int i = 0; i < part.size(); i++) {
+                        Delta one = part.get(i);
+                        switch (transact(batchId + "#r" + chunk + "." + i, List.of(one), shard)) {
+                            case APPLIED -> updates++;
+                            case ALREADY_APPLIED -> skipped++;
+                            case INVALID -> {
+                                parked++;
+                                park.accept(one.pk() + " / " + one.value(), "rollup update rejected as invalid");
+                            }
+                        }
+                    }
+                }
             }
         }
+        return new Applied(updates, skipped, parked);
+    }
+
+    private enum Outcome { APPLIED, ALREADY_APPLIED, INVALID }
+
+    private static final int CHUNK = 99; // TransactWriteItems takes 100 items, one of them the marker
+    private static final long MARKER_KEEP_SECONDS = 3 * 86_400L; // longer than any re-delivery window
+
+    private Outcome transact(String marker, List<Delta> part, int shard) {
+        List<TransactWriteItem> items = new ArrayList<>(part.size() + 1);
+        items.add(TransactWriteItem.builder().put(Put.builder().tableName(table)
+                .item(Map.of(TableSchema.PK, AttributeValue.fromS("INGEST#" + marker), TableSchema.SK, AttributeValue.fromS("r"),
+                        TableSchema.EXPIRES_AT, AttributeValue.fromN(Long.toString(Instant.now().getEpochSecond() + MARKER_KEEP_SECONDS))))
+                .conditionExpression("attribute_not_exists(#pk)")
+                .expressionAttributeNames(Map.of("#pk", TableSchema.PK)).build()).build());
+        for (Delta d : part) {
+            items.add(TransactWriteItem.builder().update(update(d, shard)).build());
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                dynamo.transactWriteItems(b -> b.transactItems(items));
+                return Outcome.APPLIED;
+            } catch (TransactionCanceledException e) {
+                List<CancellationReason> reasons = e.hasCancellationReasons() ? e.cancellationReasons() : List.of();
+                if (!reasons.isEmpty() && "ConditionalCheckFailed".equals(reasons.get(0).code())) {
+                    return Outcome.ALREADY_APPLIED;
+                }
+                if (reasons.stream().anyMatch(r -> "ValidationError".equals(r.code()))) {
+                    return Outcome.INVALID;
+                }
+                if (attempt >= 7) {
+                    throw e; // conflicts or throttling that do not clear: the batch is retried whole, later
+                }
+            } catch (software.amazon.awssdk.services.dynamodb.model.DynamoDbException e) {
+                if (e.statusCode() == 400 && !retryable(e)) {
+                    return Outcome.INVALID;
+                }
+                if (attempt >= 7) {
+                    throw e;
+                }
+            }
+            io.aigateway.store.BatchWrites.backoff(attempt + 1);
+        }
+    }
+
+    private static boolean retryable(software.amazon.awssdk.services.dynamodb.model.DynamoDbException e) {
+        String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
+        return code != null && (code.contains("Throttl") || code.contains("ProvisionedThroughput")
+                || code.contains("RequestLimit") || code.contains("TransactionInProgress"));
     }
 
     private static Delta delta(Map<String, Delta> deltas, String pk, String value) {
@@ -79,7 +150,7 @@ public final class Rollups {
         return raw == null || raw.isEmpty() ? "unknown" : raw.length() > 200 ? raw.substring(0, 200) : raw;
     }
 
-    private void write(Delta delta) {
+    private Update update(Delta delta, int shard) {
         Counters d = delta.counters();
         Map<String, String> names = new HashMap<>();
         Map<String, AttributeValue> values = new HashMap<>();
@@ -104,12 +175,13 @@ public final class Rollups {
         d.histogram.forEach((bucket, count) -> add(adds, names, values, "h" + bucket, count));
         names.put("#exp", TableSchema.EXPIRES_AT);
         values.put(":exp", AttributeValue.fromN(Long.toString(Instant.now().getEpochSecond() + KEEP_SECONDS)));
-        String sk = delta.value() + "#" + ThreadLocalRandom.current().nextInt(SHARDS);
-        dynamo.updateItem(b -> b.tableName(table)
+        String sk = delta.value() + "#" + shard;
+        return Update.builder().tableName(table)
                 .key(Map.of(TableSchema.PK, AttributeValue.fromS(delta.pk()), TableSchema.SK, AttributeValue.fromS(sk)))
                 .updateExpression("ADD " + String.join(", ", adds) + " SET #exp = :exp")
                 .expressionAttributeNames(names)
-                .expressionAttributeValues(values));
+                .expressionAttributeValues(values)
+                .build();
     }
 
     private static void add(List<String> adds, Map<String, String> names, Map<String, AttributeValue> values,

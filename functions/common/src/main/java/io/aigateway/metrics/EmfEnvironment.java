@@ -8,10 +8,10 @@ import software.amazon.cloudwatchlogs.emf.sinks.ISink;
  * A fixed EMF environment: no probing of the host (the library's default detection runs asynchronously and may
  * look for a CloudWatch agent), no default dimensions (the dashboard reads exact dimension sets), one sink.
  */
-final class EmfEnvironment implements Environment {
+public final class EmfEnvironment implements Environment {
     private final ISink sink;
 
-    EmfEnvironment(ISink sink) {
+    public EmfEnvironment(ISink sink) {
         this.sink = sink;
     }
 

@@ -11,6 +11,7 @@ import java.util.TreeMap;
 /** Summed rollup counters of any number of items (shards, hours, values). */
 public final class Counters {
     long requests;
+
     long errors;
     long cached;
     long tokensIn;
@@ -20,6 +21,11 @@ public final class Counters {
     BigDecimal cost = BigDecimal.ZERO;
     BigDecimal costSaved = BigDecimal.ZERO;
     final TreeMap<Integer, Long> histogram = new TreeMap<>();
+
+    /** Requests counted (all values, shards and hours added). */
+    public long requests() {
+        return requests;
+    }
 
     /** One request, its latency in histogram {@code bucket}. */
     void add(io.aigateway.log.RequestLog log, int bucket) {
