@@ -46,12 +46,15 @@ public final class DynamoDbLocal {
     private final LocalDynamoDBServerHandler handler;
     private final URI endpoint;
     private final DynamoDbClient client;
+    private final ExternalDynamoDb external;
 
-    private DynamoDbLocal(Server server, LocalDynamoDBServerHandler handler, URI endpoint, DynamoDbClient client) {
+    private DynamoDbLocal(Server server, LocalDynamoDBServerHandler handler, URI endpoint, DynamoDbClient client,
+                          ExternalDynamoDb external) {
         this.server = server;
         this.handler = handler;
         this.endpoint = endpoint;
         this.client = client;
+        this.external = external;
     }
 
     /** A client for the shared instance (dummy credentials, us-east-1, Apache 5 HTTP client). Do not close it. */
@@ -90,6 +93,11 @@ public final class DynamoDbLocal {
     }
 
     private static DynamoDbLocal start() throws Exception {
+        var external = java.util.ServiceLoader.load(ExternalDynamoDb.class).findFirst();
+        if (external.isPresent()) {
+            URI endpoint = external.get().start();
+            return new DynamoDbLocal(null, null, endpoint, clientFor(endpoint), external.get());
+        }
         String libraryPath = System.getProperty(LIBRARY_PATH);
         if (libraryPath != null && System.getProperty("org.sqlite.lib.path") == null) {
             String name = System.mapLibraryName("sqlite4java-linux-amd64");
@@ -120,17 +128,24 @@ public final class DynamoDbLocal {
         server.start();
         int port = connector.getLocalPort();
         URI endpoint = URI.create("http://127.0.0.1:" + port);
-        DynamoDbClient client = DynamoDbClient.builder()
+        return new DynamoDbLocal(server, handler, endpoint, clientFor(endpoint), null);
+    }
+
+    private static DynamoDbClient clientFor(URI endpoint) {
+        return DynamoDbClient.builder()
                 .endpointOverride(endpoint)
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
                 .httpClientBuilder(Apache5HttpClient.builder())
                 .build();
-        return new DynamoDbLocal(server, handler, endpoint, client);
     }
 
     private void stop() {
         client.close();
+        if (external != null) {
+            external.stop();
+            return;
+        }
         try {
             server.stop();
         } catch (Exception e) {
