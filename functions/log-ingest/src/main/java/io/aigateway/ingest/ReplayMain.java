@@ -19,7 +19,8 @@ import java.util.concurrent.Executors;
 
 /**
  * Feeds captured stdout of the gateway (a file, one line per line) through the ingest, in batches of up to
- * {@code BATCH} lines as a subscription would, against GATEWAY_TABLE at AWS_ENDPOINT_URL (DynamoDB Local, moto,
+ * {@code BATCH_LINES} lines per delivery, the lines spread over {@code STREAMS} log streams (env, default 4) as a
+ * subscription would deliver them, against GATEWAY_TABLE at AWS_ENDPOINT_URL (DynamoDB Local, moto,
  * LocalStack). Prints what it stored and the DynamoDB calls it made, as JSON. Used by bench/lambda.sh.
  * <pre>java -cp ... io.aigateway.ingest.ReplayMain captured-stdout.txt [batch-lines]</pre>
  */
@@ -36,10 +37,12 @@ public final class ReplayMain {
         int batchLines = args.length > 1 ? Integer.parseInt(args[1]) : 500;
         String table = System.getenv().getOrDefault("GATEWAY_TABLE", "ai-gateway");
         StoreStats stats = new StoreStats();
+        io.aigateway.store.CapacityMeter capacity = new io.aigateway.store.CapacityMeter();
         try (DynamoDbClient dynamo = DynamoDbClient.builder()
                 .region(Region.of(System.getenv().getOrDefault("AWS_REGION", "us-east-1")))
                 .httpClient(Apache5HttpClient.create())
-                .overrideConfiguration(ClientOverrideConfiguration.builder().addExecutionInterceptor(stats).build())
+                .overrideConfiguration(ClientOverrideConfiguration.builder().addExecutionInterceptor(stats)
+                        .addExecutionInterceptor(capacity).build())
                 .build()) {
             TableSchema.createIfMissing(dynamo, table);
             Ingest ingest = new Ingest(dynamo, table, new LogStore(dynamo, table, Executors.newVirtualThreadPerTaskExecutor()),
@@ -51,10 +54,26 @@ public final class ReplayMain {
             int duplicates = 0;
             int rollups = 0;
             int batches = 0;
-            for (int i = 0; i < lines.size(); i += batchLines) {
-                List<String> batch = new ArrayList<>(lines.subList(i, Math.min(lines.size(), i + batchLines)));
+            // A subscription delivery holds one log stream (one execution environment): spread the lines over
+            // STREAMS streams, as that many concurrent environments would write them, and batch each on its own.
+            int streams = Integer.parseInt(System.getenv().getOrDefault("STREAMS", "4"));
+            List<List<String>> byStream = new ArrayList<>();
+            for (int s = 0; s < streams; s++) {
+                byStream.add(new ArrayList<>());
+            }
+            for (int i = 0; i < lines.size(); i++) {
+                byStream.get(i % streams).add(lines.get(i));
+            }
+            List<List<String>> deliveries = new ArrayList<>();
+            for (List<String> stream : byStream) {
+                for (int i = 0; i < stream.size(); i += batchLines) {
+                    deliveries.add(stream.subList(i, Math.min(stream.size(), i + batchLines)));
+                }
+            }
+            for (int d = 0; d < deliveries.size(); d++) {
+                List<String> batch = deliveries.get(d);
                 Ingest.Result r = ingest.apply("replay-" + Integer.toHexString(file.toAbsolutePath().hashCode())
-                        + "-" + i, batch);
+                        + "-" + d, batch);
                 records += r.records();
                 stored += r.logsStored();
                 parked += r.parked();
@@ -65,11 +84,16 @@ public final class ReplayMain {
             var out = Json.MAPPER.createObjectNode();
             out.put("lines", lines.size());
             out.put("batches", batches);
+            out.put("streams", streams);
             out.put("records", records);
             out.put("logs_stored", stored);
             out.put("duplicates", duplicates);
             out.put("parked", parked);
             out.put("rollup_updates", rollups);
+            out.put("write_units", Math.round(capacity.writeUnits() * 10) / 10.0);
+            out.put("read_units", Math.round(capacity.readUnits() * 10) / 10.0);
+            out.put("write_units_per_log", stored == 0 ? null : Math.round(capacity.writeUnits() / stored * 1000) / 1000.0);
+            out.put("read_units_per_log", stored == 0 ? null : Math.round(capacity.readUnits() / stored * 1000) / 1000.0);
             var calls = out.putObject("store_calls");
             stats.snapshot().forEach((op, s) -> calls.put(op, s.calls()));
             System.out.println(out.toPrettyString());
