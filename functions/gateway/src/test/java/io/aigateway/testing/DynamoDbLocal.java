@@ -93,7 +93,12 @@ public final class DynamoDbLocal {
     }
 
     private static DynamoDbLocal start() throws Exception {
-        var external = java.util.ServiceLoader.load(ExternalDynamoDb.class).findFirst();
+        java.util.Optional<ExternalDynamoDb> external;
+        try {
+            external = java.util.ServiceLoader.load(ExternalDynamoDb.class).findFirst();
+        } catch (java.util.ServiceConfigurationError staleRegistration) {
+            external = java.util.Optional.empty(); // left in target/ by an earlier -Plocalstack build
+        }
         if (external.isPresent()) {
             URI endpoint = external.get().start();
             return new DynamoDbLocal(null, null, endpoint, clientFor(endpoint), external.get());
