@@ -21,7 +21,9 @@ public enum ErrorCode {
     METHOD_NOT_ALLOWED(2014, 405),
     BAD_REQUEST(2015, 400),
     BAD_ACCOUNT(2018, 404),
+    SETTINGS_UNAVAILABLE(2040, 503),
     NUMBER_OUT_OF_RANGE(2041, 400),
+    ANSWER_TOO_LARGE(2042, 502),
     INTERNAL(2500, 500);
 
     private final int code;
