@@ -44,7 +44,14 @@ public final class LambdaHandler implements RequestHandler<APIGatewayV2HTTPEvent
 
     @Override
     public APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
-        GatewayRequest request = toRequest(event);
+        GatewayRequest request;
+        try {
+            request = toRequest(event);
+        } catch (IllegalArgumentException badBase64) {
+            // a clear 400 rather than a function error (which the function URL turns into a bare 502)
+            return toResponse(io.aigateway.core.Errors.response(io.aigateway.core.ErrorCode.BAD_REQUEST,
+                    "The request body is marked isBase64Encoded but is not valid base64."), null);
+        }
         GatewayResponse response = request.body().length > gateway.maxRequestBytes()
                 ? gateway.reject(request, Gateway.tooLarge(gateway.maxRequestBytes()))
                 : gateway.handle(request);
@@ -109,7 +116,8 @@ public final class LambdaHandler implements RequestHandler<APIGatewayV2HTTPEvent
         };
     }
 
-    static APIGatewayV2HTTPResponse toResponse(GatewayResponse response, byte[] body) {
+    static APIGatewayV2HTTPResponse toResponse(GatewayResponse response, byte[] collected) {
+        byte[] body = collected != null ? collected : collect(response.body());
         Map<String, String> headers = new LinkedHashMap<>();
         List<String> cookies = new ArrayList<>();
         response.headers().forEach((name, value) -> {

@@ -186,6 +186,17 @@ class LambdaHandlerTest {
     }
 
     @Test
+    void aBodyMarkedBase64ThatIsNotAnswers400NotAFunctionError() throws Exception {
+        APIGatewayV2HTTPEvent event = event("chat-completion.json");
+        event.setIsBase64Encoded(true);
+        event.setBody("not base64 at all!");
+        APIGatewayV2HTTPResponse r = handler.handleRequest(event, null);
+        assertEquals(400, r.getStatusCode());
+        assertEquals(2015, Json.MAPPER.readTree(r.getBody()).get("error").get(0).get("code").asInt());
+        assertEquals(0, stub.calls.get());
+    }
+
+    @Test
     void everyEventFileParses() throws Exception {
         try (var files = Files.list(EVENTS)) {
             // cloudwatch-logs-*.json are the log-ingest function's events (its own tests read them)
