@@ -34,6 +34,9 @@ public final class LogJson {
         o.put("upstream_duration", log.upstreamDuration());
         o.put("tokens_in", log.tokensIn());
         o.put("tokens_out", log.tokensOut());
+        o.put("tokens_cached", log.tokensCached());
+        o.put("tokens_cache_write", log.tokensCacheWrite());
+        o.put("tokens_reasoning", log.tokensReasoning());
         ObjectNode meta = o.putObject("metadata");
         log.metadata().forEach((k, v) -> {
             switch (v) {
@@ -121,7 +124,10 @@ public final class LogJson {
                 o.path("cost_estimated").asBoolean(),
                 o.hasNonNull("feedback") ? o.get("feedback").asInt() : null,
                 o.hasNonNull("score") ? o.get("score").asDouble() : null,
-                Instant.parse(text(o, "expires_at")).getEpochSecond());
+                Instant.parse(text(o, "expires_at")).getEpochSecond(),
+                longOrNull(o, "tokens_cached"),
+                longOrNull(o, "tokens_cache_write"),
+                longOrNull(o, "tokens_reasoning"));
     }
 
     private static String text(JsonNode o, String field) {

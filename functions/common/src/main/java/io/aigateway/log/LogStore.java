@@ -557,6 +557,15 @@ public final class LogStore {
         if (log.tokensOut() != null) {
             item.put("tokens_out", n(log.tokensOut()));
         }
+        if (log.tokensCached() != null) {
+            item.put("tokens_cached", n(log.tokensCached()));
+        }
+        if (log.tokensCacheWrite() != null) {
+            item.put("tokens_cache_write", n(log.tokensCacheWrite()));
+        }
+        if (log.tokensReasoning() != null) {
+            item.put("tokens_reasoning", n(log.tokensReasoning()));
+        }
         if (!log.metadata().isEmpty()) {
             item.put("metadata", metadataValue(log.metadata()));
         }
@@ -654,7 +663,10 @@ public final class LogStore {
                 bool(item, "cost_estimated"),
                 item.containsKey("feedback") ? (int) num(item, "feedback") : null,
                 dbl(item, "score"),
-                num(item, TableSchema.EXPIRES_AT));
+                num(item, TableSchema.EXPIRES_AT),
+                item.containsKey("tokens_cached") ? num(item, "tokens_cached") : null,
+                item.containsKey("tokens_cache_write") ? num(item, "tokens_cache_write") : null,
+                item.containsKey("tokens_reasoning") ? num(item, "tokens_reasoning") : null);
     }
 
     private static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {

@@ -93,26 +93,39 @@ public final class RequestRecorder {
         }
     }
 
+    private static boolean refusedByAuth(Exchange ex) {
+        return ex.error == io.aigateway.core.ErrorCode.GATEWAY_UNAUTHORIZED;
+    }
+
     private LogPayload payload(Exchange ex) {
-        boolean keep = payloadBytes > 0 && (ex.options == null || ex.options.collectLogPayload().orElse(true));
+        boolean keep = payloadBytes > 0 && !refusedByAuth(ex)
+                && (ex.options == null || ex.options.collectLogPayload().orElse(true));
         if (!keep) {
             return null;
         }
         GatewayRequest request = ex.clientRequest();
         byte[] req = bounded(request.body());
         byte[] res = bounded(ex.responseHead);
-        return LogPayload.of(redactor.redact("request", request.headers().firstOrNull("content-type"), req),
-                redactor.redact("response", ex.responseContentType, res));
+        String requestType = request.headers().firstOrNull("content-type");
+        return LogPayload.of(
+                redactor.redact("request", requestType, SecretScrubber.scrub(req, requestType)),
+                redactor.redact("response", ex.responseContentType, SecretScrubber.scrub(res, ex.responseContentType)));
     }
 
     private byte[] bounded(byte[] body) {
         return body.length <= payloadBytes ? body : Arrays.copyOf(body, payloadBytes);
     }
 
+    /**
+     * The request's log. Credentials are scrubbed from the body heads (see {@link SecretScrubber}); a request refused
+     * by authentication is logged minimally: no bodies, no client metadata or event id (a client without a valid
+     * token must not be able to write into logs and analytics).
+     */
     RequestLog toLog(Exchange ex) {
         GatewayRequest request = ex.clientRequest();
         long created = request.receivedAtMillis();
-        boolean keepHeads = ex.options == null || ex.options.collectLogPayload().orElse(true);
+        boolean refused = refusedByAuth(ex);
+        boolean keepHeads = !refused && (ex.options == null || ex.options.collectLogPayload().orElse(true));
         boolean textual = isText(request.headers().firstOrNull("content-type"));
         return new RequestLog(
                 ex.logId(),
@@ -131,13 +144,14 @@ public final class RequestRecorder {
                 ex.upstreamMillis(),
                 ex.usage.tokensIn() >= 0 ? ex.usage.tokensIn() : null,
                 ex.usage.tokensOut() >= 0 ? ex.usage.tokensOut() : null,
-                ex.options == null ? Map.of() : ex.options.metadata(),
-                ex.options == null ? null : ex.options.eventId(),
+                ex.options == null || refused ? Map.of() : ex.options.metadata(),
+                ex.options == null || refused ? null : ex.options.eventId(),
                 truncate(request.headers().firstOrNull("user-agent"), 256),
                 request.body().length,
                 ex.responseBytes,
-                keepHeads && textual ? head(request.body(), request.body().length) : null,
-                keepHeads && isText(ex.responseContentType) ? head(ex.responseHead, ex.responseHead.length) : null,
+                keepHeads && textual ? SecretScrubber.scrub(head(request.body(), request.body().length)) : null,
+                keepHeads && isText(ex.responseContentType)
+                        ? SecretScrubber.scrub(head(ex.responseHead, ex.responseHead.length)) : null,
                 ex.attempts,
                 ex.error == null ? null : ex.error.code(),
                 outcome(ex),
@@ -149,7 +163,10 @@ public final class RequestRecorder {
                 ex.costEstimated,
                 null,
                 null,
-                created / 1000 + ex.logRetentionDays * 86_400L);
+                created / 1000 + ex.logRetentionDays * 86_400L,
+                ex.usage.cacheReadTokens() >= 0 ? ex.usage.cacheReadTokens() : null,
+                ex.usage.cacheWriteTokens() >= 0 ? ex.usage.cacheWriteTokens() : null,
+                ex.usage.reasoningTokens() >= 0 ? ex.usage.reasoningTokens() : null);
     }
 
     private static String outcome(Exchange ex) {
