@@ -245,6 +245,10 @@ public final class Gateway {
         public void writeTo(ChunkSink sink) throws IOException {
             try {
                 body.writeTo(sink);
+            } catch (ResponseBody.TooLarge e) {
+                ex.error = ErrorCode.ANSWER_TOO_LARGE; // the transport answers 502 instead; the log says so
+                ex.status = ErrorCode.ANSWER_TOO_LARGE.status();
+                throw e;
             } finally {
                 complete();
             }

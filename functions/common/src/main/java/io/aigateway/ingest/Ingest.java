@@ -120,17 +120,12 @@ public final class Ingest {
             });
         }
 
-        for (RecordFormat.BodyPart p : parts) {
-            try {
-                retrying(() -> {
-                    logs.putBodyPart(p.id(), p.side(), p.part(), p.parts(), p.gzip(), p.expiresAt());
-                    return null;
-                });
-            } catch (Invalid e) {
-                parked.park(batchId, "body" + p.id() + p.side() + p.part(), "body part rejected by DynamoDB",
-                        "{\"aigw\":\"body\",\"id\":\"" + p.id() + "\"}");
-                parkedCount++;
-            }
+        List<LogStore.BodyPart> bodyParts = parts.stream().map(p -> new LogStore.BodyPart(p.id(), p.side(), p.part(),
+                p.parts(), p.gzip(), p.expiresAt())).toList();
+        for (LogStore.BodyPart bad : retrying(() -> logs.putBodyParts(bodyParts))) {
+            parked.park(batchId, "body" + bad.id() + bad.side() + bad.part(), "body part rejected by DynamoDB",
+                    "{\"aigw\":\"body\",\"id\":\"" + bad.id() + "\",\"side\":\"" + bad.side() + "\"}");
+            parkedCount++;
         }
 
         int rollupUpdates = 0;

@@ -120,16 +120,14 @@ public final class LogStore {
             try {
                 io.aigateway.store.BatchWrites.write(dynamo, table, writes);
             } catch (software.amazon.awssdk.services.dynamodb.model.DynamoDbException e) {
-                if (e.statusCode() != 400 || e.awsErrorDetails() == null
-                        || !"ValidationException".equals(e.awsErrorDetails().errorCode())) {
+                if (!invalid(e)) {
                     throw e;
                 }
                 for (RequestLog log : chunk) {
                     try {
                         putIfAbsent(log);
                     } catch (software.amazon.awssdk.services.dynamodb.model.DynamoDbException alone) {
-                        if (alone.statusCode() != 400 || alone.awsErrorDetails() == null
-                                || !"ValidationException".equals(alone.awsErrorDetails().errorCode())) {
+                        if (!invalid(alone)) {
                             throw alone;
                         }
                         rejected.add(log);
@@ -140,15 +138,56 @@ public final class LogStore {
         return rejected;
     }
 
-    /** One part of a log's compressed body; writing it again is harmless. */
-    public void putBodyPart(String id, String side, int part, int parts, byte[] gzip, long expiresAt) {
-        Map<String, AttributeValue> item = new HashMap<>();
-        item.put(TableSchema.PK, s(BODY_PREFIX + id));
-        item.put(TableSchema.SK, s(side + "#" + String.format("%04d", part)));
-        item.put("parts", n(parts));
-        item.put("data", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(gzip)));
-        item.put(TableSchema.EXPIRES_AT, n(expiresAt));
-        dynamo.putItem(b -> b.tableName(table).item(item));
+    /** One part of a log's compressed body (see io.aigateway.ingest.RecordFormat). */
+    public record BodyPart(String id, String side, int part, int parts, byte[] gzip, long expiresAt) {
+        Map<String, AttributeValue> item() {
+            Map<String, AttributeValue> item = new HashMap<>();
+            item.put(TableSchema.PK, s(BODY_PREFIX + id));
+            item.put(TableSchema.SK, s(side + "#" + String.format("%04d", part)));
+            item.put("parts", n(parts));
+            item.put("data", AttributeValue.fromB(software.amazon.awssdk.core.SdkBytes.fromByteArray(gzip)));
+            item.put(TableSchema.EXPIRES_AT, n(expiresAt));
+            return item;
+        }
+    }
+
+    /**
+     * Writes body parts in BatchWriteItem calls (writing one again is harmless: same key, same bytes); when DynamoDB
+     * rejects a call as invalid, each part of it is written alone. Returns the parts rejected even alone.
+     */
+    public List<BodyPart> putBodyParts(List<BodyPart> parts) {
+        List<BodyPart> rejected = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i += 25) {
+            List<BodyPart> chunk = parts.subList(i, Math.min(parts.size(), i + 25));
+            List<WriteRequest> writes = new ArrayList<>(chunk.size());
+            for (BodyPart part : chunk) {
+                Map<String, AttributeValue> item = part.item();
+                writes.add(WriteRequest.builder().putRequest(p -> p.item(item)).build());
+            }
+            try {
+                io.aigateway.store.BatchWrites.write(dynamo, table, writes);
+            } catch (software.amazon.awssdk.services.dynamodb.model.DynamoDbException e) {
+                if (!invalid(e)) {
+                    throw e;
+                }
+                for (BodyPart part : chunk) {
+                    try {
+                        dynamo.putItem(b -> b.tableName(table).item(part.item()));
+                    } catch (software.amazon.awssdk.services.dynamodb.model.DynamoDbException alone) {
+                        if (!invalid(alone)) {
+                            throw alone;
+                        }
+                        rejected.add(part);
+                    }
+                }
+            }
+        }
+        return rejected;
+    }
+
+    private static boolean invalid(software.amazon.awssdk.services.dynamodb.model.DynamoDbException e) {
+        return e.statusCode() == 400 && e.awsErrorDetails() != null
+                && "ValidationException".equals(e.awsErrorDetails().errorCode());
     }
 
     /** Records that {@code gateway} holds logs of {@code day} (listings read only such days). */

@@ -26,4 +26,11 @@ public sealed interface ResponseBody permits ResponseBody.Bytes, ResponseBody.St
 
         void abort();
     }
+
+    /** Thrown by a transport's sink when the answer outgrows what the transport can return (buffered Lambda). */
+    final class TooLarge extends IOException {
+        public TooLarge(String message) {
+            super(message);
+        }
+    }
 }

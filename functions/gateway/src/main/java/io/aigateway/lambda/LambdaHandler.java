@@ -7,6 +7,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import io.aigateway.Gateway;
 import io.aigateway.GatewayApp;
 import io.aigateway.core.ChunkSink;
+import io.aigateway.core.ErrorCode;
+import io.aigateway.core.Errors;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.GatewayResponse;
 import io.aigateway.core.Headers;
@@ -55,7 +57,20 @@ public final class LambdaHandler implements RequestHandler<APIGatewayV2HTTPEvent
         GatewayResponse response = request.body().length > gateway.maxRequestBytes()
                 ? gateway.reject(request, Gateway.tooLarge(gateway.maxRequestBytes()))
                 : gateway.handle(request);
-        byte[] body = collect(response.body());
+        byte[] body;
+        try {
+            body = collect(response.body(), isText(response.headers().firstOrNull("content-type")));
+        } catch (ResponseBody.TooLarge e) {
+            Headers.Builder kept = Headers.builder();
+            for (String name : new String[]{"cf-aig-log-id", "cf-aig-event-id"}) {
+                String value = response.headers().firstOrNull(name);
+                if (value != null) {
+                    kept.set(name, value);
+                }
+            }
+            response = Errors.response(ErrorCode.ANSWER_TOO_LARGE, e.getMessage(), kept.build());
+            body = ((ResponseBody.Bytes) response.body()).data();
+        }
         try {
             response.recorded().get(RECORD_WAIT_MS, TimeUnit.MILLISECONDS);
         } catch (Exception slowStore) {
@@ -92,15 +107,29 @@ public final class LambdaHandler implements RequestHandler<APIGatewayV2HTTPEvent
                 headers.build(), body, sourceIp);
     }
 
-    private static byte[] collect(ResponseBody body) {
+    /**
+     * Lambda returns at most 6 MB of response payload (the JSON envelope included: headers, escaped text or base64).
+     * The body is collected up to that bound and no further, so a huge answer costs a bounded amount of memory and a
+     * clear 502 (2042) instead of an OutOfMemoryError or a function error.
+     */
+    static final long MAX_PAYLOAD = 6L * 1024 * 1024 - 64 * 1024;
+
+    private static byte[] collect(ResponseBody body, boolean text) throws ResponseBody.TooLarge {
         return switch (body) {
             case ResponseBody.Bytes bytes -> bytes.data();
             case ResponseBody.Stream stream -> {
                 ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+                long[] encoded = {0};
                 try {
                     stream.writeTo(new ChunkSink() {
                         @Override
-                        public void write(byte[] bytes, int offset, int length) {
+                        public void write(byte[] bytes, int offset, int length) throws IOException {
+                            encoded[0] += text ? escapedLength(bytes, offset, length) : (length * 4L + 2) / 3;
+                            if (encoded[0] > MAX_PAYLOAD) {
+                                throw new ResponseBody.TooLarge("The provider's answer is larger than the 6 MB a"
+                                        + " buffered Lambda response can carry. Deploy with the template parameter"
+                                        + " Streaming=true to stream large answers.");
+                            }
                             out.write(bytes, offset, length);
                         }
 
@@ -108,6 +137,8 @@ public final class LambdaHandler implements RequestHandler<APIGatewayV2HTTPEvent
                         public void flush() {
                         }
                     });
+                } catch (ResponseBody.TooLarge tooLarge) {
+                    throw tooLarge;
                 } catch (IOException upstreamBroke) {
                     // what arrived is returned; the log records the broken upstream
                 }
@@ -116,8 +147,22 @@ public final class LambdaHandler implements RequestHandler<APIGatewayV2HTTPEvent
         };
     }
 
+    /** Bytes a text chunk takes in the response JSON, escapes included (binary bodies take 4/3, as base64). */
+    private static long escapedLength(byte[] bytes, int offset, int length) {
+        long n = length;
+        for (int i = offset; i < offset + length; i++) {
+            byte b = bytes[i];
+            if (b == '"' || b == '\\' || b == '\n' || b == '\r' || b == '\t') {
+                n += 1;
+            } else if (b >= 0 && b < 0x20) {
+                n += 5; // backslash, u and four hex digits
+            }
+        }
+        return n;
+    }
+
     static APIGatewayV2HTTPResponse toResponse(GatewayResponse response, byte[] collected) {
-        byte[] body = collected != null ? collected : collect(response.body());
+        byte[] body = collected != null ? collected : ((ResponseBody.Bytes) response.body()).data();
         Map<String, String> headers = new LinkedHashMap<>();
         List<String> cookies = new ArrayList<>();
         response.headers().forEach((name, value) -> {

@@ -197,6 +197,26 @@ class LambdaHandlerTest {
     }
 
     @Test
+    void anAnswerLargerThanLambdasSixMegabytesIsA502NamingStreamingAndIsLoggedSo() throws Exception {
+        String huge = "{\"id\":\"x\",\"pad\":\"" + "a".repeat(7 * 1024 * 1024) + "\"}";
+        stub.on("/v1/chat/completions", StubUpstream.json(200, huge));
+        APIGatewayV2HTTPResponse r = handler.handleRequest(event("chat-completion.json"), null);
+        assertEquals(502, r.getStatusCode());
+        JsonNode error = Json.MAPPER.readTree(r.getBody()).get("error").get(0);
+        assertEquals(2042, error.get("code").asInt());
+        assertTrue(error.get("message").asText().contains("Streaming=true"), error.toString());
+        JsonNode log = logWrittenBeforeReturn(r, "default");
+        assertEquals(502, log.get("status_code").asInt());
+        assertEquals(2042, log.get("error_code").asInt());
+
+        String large = "{\"id\":\"x\",\"pad\":\"" + "a".repeat(5 * 1024 * 1024) + "\"}";
+        stub.on("/v1/chat/completions", StubUpstream.json(200, large));
+        APIGatewayV2HTTPResponse ok = handler.handleRequest(event("chat-completion.json"), null);
+        assertEquals(200, ok.getStatusCode());
+        assertEquals(large.length(), ok.getBody().length());
+    }
+
+    @Test
     void everyEventFileParses() throws Exception {
         try (var files = Files.list(EVENTS)) {
             // cloudwatch-logs-*.json are the log-ingest function's events (its own tests read them)
