@@ -6,6 +6,7 @@ import io.aigateway.config.SettingsCache;
 import io.aigateway.core.ChunkSink;
 import io.aigateway.cost.CustomCost;
 import io.aigateway.core.ErrorCode;
+import io.aigateway.core.ErrorShape;
 import io.aigateway.core.Errors;
 import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayException;
@@ -179,7 +180,8 @@ public final class Gateway {
     private GatewayResponse failed(Exchange ex, GatewayException e) {
         ex.error = e.code();
         ex.status = e.code().status();
-        return recorded(ex, Errors.response(e));
+        // on a provider route, in that provider's own error shape (see ErrorShape)
+        return recorded(ex, ErrorShape.forProvider(ex.providerSlug).response(e));
     }
 
     /** Adds the gateway's response headers and ties the request's record to the end of the body. */

@@ -2,6 +2,7 @@ package io.aigateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aigateway.core.Json;
+import io.aigateway.testing.ErrorBodies;
 import io.aigateway.testing.Harness;
 import io.aigateway.testing.StubUpstream;
 import org.junit.jupiter.api.AfterEach;
@@ -140,9 +141,7 @@ class ProxyTest {
         try (Harness dead = Harness.forProvider("openai", java.net.URI.create("http://127.0.0.1:" + closedPort + "/v1"))) {
             HttpResponse<String> r = dead.post("/v1/a/g/openai/chat/completions", "{}");
             assertEquals(502, r.statusCode());
-            JsonNode error = json(r.body());
-            assertFalse(error.get("success").asBoolean());
-            assertEquals(2010, error.get("error").get(0).get("code").asInt());
+            assertEquals(2010, ErrorBodies.code(r.body()));
             JsonNode log = json(dead.awaitLog("g", r.headers().firstValue("cf-aig-log-id").orElseThrow())).get("result");
             assertEquals(502, log.get("status_code").asInt());
             assertEquals(2010, log.get("error_code").asInt());
@@ -154,8 +153,8 @@ class ProxyTest {
         stub.on("/v1/chat/completions", StubUpstream.slow(3_000, StubUpstream.json(200, "{}")));
         HttpResponse<String> r = gw.post("/v1/a/g/openai/chat/completions", "{}", "cf-aig-request-timeout", "200");
         assertEquals(504, r.statusCode());
-        assertEquals(2011, json(r.body()).get("error").get(0).get("code").asInt());
-        assertTrue(json(r.body()).get("error").get(0).get("message").asText().contains("200 ms"));
+        assertEquals(2011, ErrorBodies.code(r.body()));
+        assertTrue(ErrorBodies.message(r.body()).contains("200 ms"));
     }
 
     @Test
@@ -173,7 +172,7 @@ class ProxyTest {
                 "GATEWAY_MAX_REQUEST_BYTES", "1024"))) {
             HttpResponse<String> r = small.post("/v1/a/g/openai/chat/completions", "x".repeat(5000));
             assertEquals(413, r.statusCode());
-            assertEquals(2006, json(r.body()).get("error").get(0).get("code").asInt());
+            assertEquals(2006, ErrorBodies.code(r.body()));
             assertEquals(0, stub.calls.get());
             small.awaitLog("g", r.headers().firstValue("cf-aig-log-id").orElseThrow());
         }
@@ -183,17 +182,17 @@ class ProxyTest {
     void badInputGetsClearJsonErrorsAndNeverAnUpstreamCall() throws Exception {
         HttpResponse<String> unknown = gw.post("/v1/a/g/not-a-provider/chat/completions", "{}");
         assertEquals(400, unknown.statusCode());
-        assertEquals(2003, json(unknown.body()).get("error").get(0).get("code").asInt());
+        assertEquals(2003, ErrorBodies.code(unknown.body()));
         assertTrue(unknown.body().contains("anthropic"), unknown.body());
 
         HttpResponse<String> traversal = gw.send(HttpRequest.newBuilder(
                 gw.url("/v1/a/g/openai/%2e%2e/%2e%2e/etc/passwd")).GET());
         assertEquals(400, traversal.statusCode());
-        assertEquals(2004, json(traversal.body()).get("error").get(0).get("code").asInt());
+        assertEquals(2004, ErrorBodies.code(traversal.body()));
 
         HttpResponse<String> malformed = gw.send(HttpRequest.newBuilder(gw.url("/v1/acct")).GET());
         assertEquals(400, malformed.statusCode());
-        assertEquals(2002, json(malformed.body()).get("error").get(0).get("code").asInt());
+        assertEquals(2002, ErrorBodies.code(malformed.body()));
 
         HttpResponse<String> metadata = gw.post("/v1/a/g/openai/chat/completions", "{}",
                 "cf-aig-metadata", "{\"a\":1,\"b\":2,\"c\":3,\"d\":4,\"e\":5,\"f\":6}");
@@ -202,7 +201,7 @@ class ProxyTest {
         HttpResponse<String> nested = gw.post("/v1/a/g/openai/chat/completions", "{}",
                 "cf-aig-metadata", "{\"a\":{\"b\":1}}");
         assertEquals(400, nested.statusCode());
-        assertEquals(2005, json(nested.body()).get("error").get(0).get("code").asInt());
+        assertEquals(2005, ErrorBodies.code(nested.body()));
 
         HttpResponse<String> nowhere = gw.send(HttpRequest.newBuilder(gw.url("/nowhere")).GET());
         assertEquals(404, nowhere.statusCode());
@@ -315,6 +314,10 @@ class ProxyTest {
     @Test
     void oneMetricsDocumentPerRequestWithTheDesignedDimensionSets() throws Exception {
         stub.on("/v1/chat/completions", StubUpstream.json(200, StubUpstream.CHAT_COMPLETION));
+        // only a configured gateway gets series of its own (MetricCardinalityTest)
+        assertEquals(200, gw.send(HttpRequest.newBuilder(gw.url("/api/v1/gateways/team-a"))
+                .header("authorization", "Bearer " + Harness.ADMIN_TOKEN)
+                .PUT(HttpRequest.BodyPublishers.ofString("{}"))).statusCode());
         gw.post("/v1/a/team-a/openai/chat/completions", "{\"model\":\"gpt-4o-mini\"}");
         gw.post("/v1/a/team-a/nope/x", "{}");
         long deadline = System.currentTimeMillis() + 2000;

@@ -45,7 +45,7 @@ class GatewayAuthTest {
     void tokensAreShownOnceStoredHashedAndRevocable() throws Exception {
         HttpResponse<String> missing = gw.post("/v1/a/secure/openai/chat/completions", "{}");
         assertEquals(401, missing.statusCode());
-        assertEquals(2007, Json.MAPPER.readTree(missing.body()).get("error").get(0).get("code").asInt());
+        assertEquals(2007, io.aigateway.testing.ErrorBodies.code(missing.body()));
         assertTrue(missing.body().contains("cf-aig-authorization"));
         assertEquals(0, stub.calls.get());
 

@@ -19,8 +19,7 @@ class NumberRangeTest {
     private static final String CHAT = "/v1/a/g/openai/chat/completions";
 
     private static int code(HttpResponse<String> r) throws Exception {
-        JsonNode body = Json.MAPPER.readTree(r.body());
-        return body.get("error").get(0).get("code").asInt();
+        return io.aigateway.testing.ErrorBodies.code(r.body());
     }
 
     @Test

@@ -97,10 +97,12 @@ class RateLimitGatewayTest {
         return b.build();
     }
 
+    /** The gateway's code and message, from an error in the provider's shape (OpenAI here). */
     private static JsonNode error(HttpResponse<String> r) throws Exception {
-        JsonNode body = Json.MAPPER.readTree(r.body());
-        assertFalse(body.get("success").asBoolean());
-        return body.get("error").get(0);
+        int code = io.aigateway.testing.ErrorBodies.code(r.body());
+        assertEquals(Integer.toString(code), r.headers().firstValue("cf-aig-error-code").orElseThrow());
+        return Json.MAPPER.createObjectNode().put("code", code)
+                .put("message", io.aigateway.testing.ErrorBodies.message(r.body()));
     }
 
     /** The EMF document of one request (found by its log id). */
