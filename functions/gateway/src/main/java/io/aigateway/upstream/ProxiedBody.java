@@ -41,7 +41,16 @@ final class ProxiedBody implements ResponseBody.Stream {
     public void writeTo(ChunkSink sink) throws IOException {
         byte[] buffer = new byte[BUFFER];
         java.io.ByteArrayOutputStream head = new java.io.ByteArrayOutputStream(Math.min(headLimit, 16 * 1024));
-        int headLength = 0;
+        // a provider that compresses anyway: the tap and the log head read the decompressed bytes
+        GzipChunks gunzip = "gzip".equalsIgnoreCase(upstream.headers().firstOrNull("content-encoding"))
+                ? new GzipChunks() : null;
+        GzipChunks.Consumer observe = (bytes, off, len) -> {
+            tap.accept(bytes, off, len);
+            int room = headLimit - head.size();
+            if (room > 0) {
+                head.write(bytes, off, Math.min(len, room));
+            }
+        };
         long total = 0;
         try (InputStream in = upstream.body()) {
             while (true) {
@@ -61,11 +70,10 @@ final class ProxiedBody implements ResponseBody.Stream {
                     continue;
                 }
                 exchange.markFirstByte();
-                tap.accept(buffer, 0, n);
-                if (headLength < headLimit) {
-                    int take = Math.min(n, headLimit - headLength);
-                    head.write(buffer, 0, take);
-                    headLength += take;
+                if (gunzip != null) {
+                    gunzip.accept(buffer, 0, n, observe);
+                } else {
+                    observe.accept(buffer, 0, n);
                 }
                 total += n;
                 try {
@@ -80,6 +88,9 @@ final class ProxiedBody implements ResponseBody.Stream {
             }
             tap.finish();
         } finally {
+            if (gunzip != null) {
+                gunzip.end();
+            }
             exchange.responseBytes = total;
             exchange.responseHead = head.toByteArray();
         }
