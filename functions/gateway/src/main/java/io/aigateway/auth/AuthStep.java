@@ -9,7 +9,8 @@ import io.aigateway.core.Interceptor;
 /**
  * First step: on a gateway with {@code authentication: true}, a request must carry
  * {@code cf-aig-authorization: Bearer <gateway token>}. A store failure while checking refuses the request
- * (an authenticated gateway never fails open).
+ * (an authenticated gateway never fails open), and so does a token this instance has not seen while it is already
+ * checking too many unknown tokens ({@link GatewayTokens.LookupsExhausted}: no store read is made for it).
  */
 public final class AuthStep implements Interceptor {
     private final GatewayTokens tokens;
@@ -32,6 +33,9 @@ public final class AuthStep implements Interceptor {
         boolean valid;
         try {
             valid = tokens.verify(ex.gatewayId, token);
+        } catch (GatewayTokens.LookupsExhausted busy) {
+            throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED,
+                    "The gateway token could not be checked right now (too many unknown tokens); try again.");
         } catch (RuntimeException storeDown) {
             ex.storeErrors++;
             throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED,

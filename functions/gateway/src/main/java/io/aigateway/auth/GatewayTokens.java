@@ -1,5 +1,7 @@
 package io.aigateway.auth;
 
+import io.aigateway.config.ExpiringLru;
+import io.aigateway.config.LookupBudget;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -13,15 +15,17 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Gateway tokens for authenticated gateways. A token is {@code aigw_{id}_{secret}}: the id finds the stored item
  * ({@code pk = GW#{gateway}, sk = TOKEN#{id}}), which holds only the SHA-256 of the secret; the secret is shown once
- * at creation and never stored. Verified hashes are remembered for a few seconds, so a revoked token stops
- * working everywhere within that time and a busy gateway does not read the store on every request.
+ * at creation and never stored. What a token id looked up to (a hash, or nothing) is remembered for a few seconds,
+ * so a revoked token stops working everywhere within that time and a busy gateway does not read the store on every
+ * request. Token ids come from clients, so what is remembered is bounded (size and age, known and unknown ids apart,
+ * so random ids never push out real tokens), and reads for ids not remembered draw on a {@link LookupBudget}.
  */
 public final class GatewayTokens {
     private static final Pattern FORMAT = Pattern.compile("aigw_([a-z0-9]{16})_([A-Za-z0-9_-]{43})");
@@ -33,19 +37,50 @@ public final class GatewayTokens {
     public record Created(TokenInfo info, String token) {
     }
 
-    private record Remembered(byte[] hash, long until) {
+    /**
+     * Bounds of what is remembered (token ids come from clients).
+     *
+     * @param maxKnown         token ids with a stored hash remembered at once
+     * @param maxUnknown       token ids with nothing stored remembered at once (negative caching)
+     * @param lookupsPerSecond store reads per second for token ids not remembered
+     * @param lookupBurst      ... and at most this many at once
+     */
+    public record Limits(int maxKnown, int maxUnknown, double lookupsPerSecond, int lookupBurst) {
+        public static Limits standard() {
+            return new Limits(10_000, 4_096, 50, 100);
+        }
     }
+
+    /** The store was not asked: too many unknown token ids are being checked on this instance right now. */
+    public static final class LookupsExhausted extends RuntimeException {
+        LookupsExhausted() {
+            super("too many unknown gateway tokens checked at once", null, false, false);
+        }
+    }
+
+    private static final byte[] NONE = new byte[0];
 
     private final DynamoDbClient dynamo;
     private final String table;
-    private final long rememberNanos;
     private final SecureRandom random = new SecureRandom();
-    private final Map<String, Remembered> remembered = new ConcurrentHashMap<>();
+    /** Stored hashes by gateway and token id, each for at most the remember time. */
+    private final ExpiringLru<String, byte[]> known;
+    /** Token ids that have no stored item, for the same time: a repeated wrong token costs no read. */
+    private final ExpiringLru<String, Boolean> unknown;
+    private final LookupBudget budget;
 
     public GatewayTokens(DynamoDbClient dynamo, String table, long rememberMillis) {
+        this(dynamo, table, rememberMillis, Limits.standard(), System::nanoTime);
+    }
+
+    public GatewayTokens(DynamoDbClient dynamo, String table, long rememberMillis, Limits limits,
+                         LongSupplier nanoClock) {
         this.dynamo = dynamo;
         this.table = table;
-        this.rememberNanos = rememberMillis * 1_000_000;
+        long rememberNanos = Math.max(1, rememberMillis) * 1_000_000;
+        this.known = new ExpiringLru<>(limits.maxKnown(), rememberNanos, false, nanoClock);
+        this.unknown = new ExpiringLru<>(limits.maxUnknown(), rememberNanos, false, nanoClock);
+        this.budget = new LookupBudget(limits.lookupsPerSecond(), limits.lookupBurst(), nanoClock);
     }
 
     public Created create(String gateway, String name, long now) {
@@ -63,6 +98,7 @@ public final class GatewayTokens {
                 "name", AttributeValue.fromS(name),
                 "hash", AttributeValue.fromS(HexFormat.of().formatHex(Secrets.sha256(secret))),
                 "created_at", AttributeValue.fromN(Long.toString(now)))));
+        unknown.remove(gateway + "#" + tokenId);
         return new Created(new TokenInfo(tokenId, name, now), "aigw_" + tokenId + "_" + secret);
     }
 
@@ -81,29 +117,46 @@ public final class GatewayTokens {
     }
 
     public boolean revoke(String gateway, String tokenId) {
-        remembered.remove(gateway + "#" + tokenId);
+        known.remove(gateway + "#" + tokenId);
         Map<String, AttributeValue> old = dynamo.deleteItem(b -> b.tableName(table).key(key(gateway, tokenId))
                 .returnValues(ReturnValue.ALL_OLD)).attributes();
         return old != null && !old.isEmpty();
     }
 
-    /** True when the token is one of this gateway's; constant-time on the secret. Store errors propagate. */
+    /**
+     * True when the token is one of this gateway's; constant-time on the secret. Store errors propagate; so does
+     * {@link LookupsExhausted} when the token id is not remembered and the lookup budget is spent (no read made).
+     */
     public boolean verify(String gateway, String token) {
         Matcher m = token == null ? null : FORMAT.matcher(token);
         if (m == null || !m.matches()) {
             return false;
         }
         String cacheKey = gateway + "#" + m.group(1);
-        long now = System.nanoTime();
-        Remembered r = remembered.get(cacheKey);
-        byte[] expected;
-        if (r != null && now < r.until()) {
-            expected = r.hash();
-        } else {
-            expected = stored(gateway, m.group(1)).orElse(new byte[0]);
-            remembered.put(cacheKey, new Remembered(expected, now + rememberNanos));
+        byte[] expected = known.get(cacheKey);
+        if (expected == null) {
+            if (unknown.get(cacheKey) != null) {
+                expected = NONE;
+            } else {
+                if (!budget.tryAcquire()) {
+                    throw new LookupsExhausted();
+                }
+                Optional<byte[]> stored = stored(gateway, m.group(1));
+                if (stored.isPresent()) {
+                    expected = stored.get();
+                    known.put(cacheKey, expected);
+                } else {
+                    expected = NONE;
+                    unknown.put(cacheKey, Boolean.TRUE);
+                }
+            }
         }
         return Secrets.matches(expected, m.group(2));
+    }
+
+    /** Token ids remembered, known and unknown (tests: the bound holds). */
+    int remembered() {
+        return known.size() + unknown.size();
     }
 
     private Optional<byte[]> stored(String gateway, String tokenId) {

@@ -36,6 +36,7 @@ public record GatewayConfig(
     }
 
     public static GatewayConfig fromEnv(Map<String, String> env) {
+        requireConfig(env); // validated at start, like every other variable
         Map<String, URI> overrides = new HashMap<>();
         env.forEach((name, value) -> {
             if (name.startsWith(UPSTREAM_PREFIX) && !value.isBlank()) {
@@ -67,6 +68,28 @@ public record GatewayConfig(
         return new GatewayConfig(tableName, Map.copyOf(overrides), adminToken, adminTokenSecretArn, accountId,
                 streamIdleTimeout, connectTimeout, maxRequestBytes, logBodyBytes,
                 logPayloadBytes, analytics, emitMetrics, cacheMemoryBytes, settingsRefreshMillis, defaults, env);
+    }
+
+    /**
+     * {@code GATEWAY_REQUIRE_CONFIG} (default false): when true, only gateways with stored settings are served; any
+     * other id gets 404 (code 2013) before any other work, except {@value SettingsCache#DEFAULT_GATEWAY}, which is
+     * created with the defaults on first use. The template sets it from {@code RequireGatewayConfig} (default
+     * true); the local runtime leaves it false, so a gateway runs on the defaults as soon as a request names it.
+     */
+    public boolean requireConfig() {
+        return requireConfig(env);
+    }
+
+    private static boolean requireConfig(Map<String, String> env) {
+        String raw = env.get("GATEWAY_REQUIRE_CONFIG");
+        if (raw == null || raw.isBlank()) {
+            return false;
+        }
+        return switch (raw.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("GATEWAY_REQUIRE_CONFIG must be true or false, got " + raw);
+        };
     }
 
     /** The settings of a gateway nobody configured, under its id. */

@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  * @param retryDelay            milliseconds between attempts
  * @param requestTimeout        milliseconds to the provider's first byte
  * @param priceOverrides        per model id, USD per million tokens; beat the shipped price table
+ * @param cacheKeyShared        {@code cf-aig-cache-key} entries are shared by every caller of the gateway, whatever
+ *                              its provider key or provider (default false: scoped to both)
  */
 public record GatewaySettings(
         String id,
@@ -45,7 +47,8 @@ public record GatewaySettings(
         int requestTimeout,
         Map<String, ModelPrice> priceOverrides,
         long createdAt,
-        long modifiedAt) {
+        long modifiedAt,
+        boolean cacheKeyShared) {
 
     public static final int MIN_CACHE_TTL = 60;
     public static final int MAX_CACHE_TTL = 30 * 86_400;
@@ -85,13 +88,22 @@ public record GatewaySettings(
                 envInt(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30),
                 envInt(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000),
                 Map.of(),
-                0, 0).validated();
+                0, 0, false).validated();
+    }
+
+    /**
+     * True for settings read from the store (stored settings always carry their creation time, set by the first PUT);
+     * false for the defaults a gateway nobody configured runs on. Metrics give only configured gateways a series.
+     */
+    public boolean configured() {
+        return createdAt > 0;
     }
 
     public GatewaySettings withId(String newId) {
         return new GatewaySettings(newId, cacheTtl, collectLogs, rateLimitingLimit, rateLimitingInterval,
                 rateLimitingTechnique, rateLimitingRules, rateLimitingFailClosed, authentication, retryMaxAttempts,
-                retryDelay, retryBackoff, logRetentionDays, requestTimeout, priceOverrides, createdAt, modifiedAt);
+                retryDelay, retryBackoff, logRetentionDays, requestTimeout, priceOverrides, createdAt, modifiedAt,
+                cacheKeyShared);
     }
 
     /** Applies a PUT body on top of these settings; unknown or invalid fields are a 400 naming the field. */
@@ -113,6 +125,7 @@ public record GatewaySettings(
         int retention = logRetentionDays;
         int timeout = requestTimeout;
         Map<String, ModelPrice> prices = priceOverrides;
+        boolean keyShared = cacheKeyShared;
         Iterator<Map.Entry<String, JsonNode>> fields = patch.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
@@ -133,11 +146,13 @@ public record GatewaySettings(
                 case "log_retention_days" -> retention = integer(f.getKey(), v);
                 case "request_timeout" -> timeout = integer(f.getKey(), v);
                 case "price_overrides" -> prices = ModelPrice.overridesFromJson(v);
+                case "cache_key_shared" -> keyShared = bool(f.getKey(), v);
                 default -> throw bad(f.getKey(), "is not a gateway setting");
             }
         }
         return new GatewaySettings(id, cacheTtl, collectLogs, rlLimit, rlInterval, rlTechnique, rules, failClosed, auth,
-                attempts, delay, backoff, retention, timeout, prices, createdAt == 0 ? now : createdAt, now).validated();
+                attempts, delay, backoff, retention, timeout, prices, createdAt == 0 ? now : createdAt, now, keyShared)
+                .validated();
     }
 
     public GatewaySettings validated() {
@@ -189,6 +204,7 @@ public record GatewaySettings(
         o.put("log_retention_days", logRetentionDays);
         o.put("request_timeout", requestTimeout);
         o.set("price_overrides", ModelPrice.overridesToJson(priceOverrides));
+        o.put("cache_key_shared", cacheKeyShared);
         if (createdAt > 0) {
             o.put("created_at", java.time.Instant.ofEpochMilli(createdAt).toString());
             o.put("modified_at", java.time.Instant.ofEpochMilli(modifiedAt).toString());
@@ -207,7 +223,7 @@ public record GatewaySettings(
                 merged.rateLimitingInterval, merged.rateLimitingTechnique, merged.rateLimitingRules,
                 merged.rateLimitingFailClosed, merged.authentication, merged.retryMaxAttempts, merged.retryDelay,
                 merged.retryBackoff, merged.logRetentionDays, merged.requestTimeout, merged.priceOverrides, created,
-                modified);
+                modified, merged.cacheKeyShared);
     }
 
     private static List<RateLimitRule> rules(JsonNode v) {
@@ -228,15 +244,17 @@ public record GatewaySettings(
             if (!SCOPE.matcher(scope).matches()) {
                 throw bad(field + ".scope", "must be ip, header:<name> or metadata:<key>");
             }
-            int limit = r.path("limit").asInt(-1);
+            int limit = integer(field + ".limit", r.path("limit"));
             if (limit < 1) {
                 throw bad(field + ".limit", "must be a positive number of requests");
             }
-            int interval = r.path("interval").asInt(-1);
+            int interval = integer(field + ".interval", r.path("interval"));
             if (interval < 1 || interval > 86_400) {
                 throw bad(field + ".interval", "must be seconds from 1 to 86400");
             }
-            String technique = r.path("technique").asText("fixed");
+            JsonNode techniqueNode = r.path("technique");
+            String technique = techniqueNode.isMissingNode() || techniqueNode.isNull() ? "fixed"
+                    : text(field + ".technique", techniqueNode);
             if (!TECHNIQUES.contains(technique)) {
                 throw bad(field + ".technique", "must be fixed or sliding");
             }
@@ -245,11 +263,32 @@ public record GatewaySettings(
         return List.copyOf(rules);
     }
 
+    /**
+     * A JSON number with a whole value that fits an int: 5 and 5.0 are 5; "5" (a string), 1.9, 99999999999 and
+     * missing values are refused, never coerced.
+     */
     private static int integer(String field, JsonNode v) {
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw bad(field, "must be a whole number");
+        if (v == null || !v.isNumber()) {
+            throw bad(field, "must be a whole number (a JSON number, not a string)");
         }
-        return v.asInt();
+        if (v.isIntegralNumber()) {
+            if (!v.canConvertToInt()) {
+                throw bad(field, "must be a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+            }
+            return v.intValue();
+        }
+        if ((v.isDouble() || v.isFloat()) && !Double.isFinite(v.doubleValue())) {
+            throw bad(field, "must be a whole number, got " + v);
+        }
+        java.math.BigDecimal d = v.decimalValue();
+        if (d.signum() != 0 && d.stripTrailingZeros().scale() > 0) {
+            throw bad(field, "must be a whole number, got " + v);
+        }
+        try {
+            return d.intValueExact();
+        } catch (ArithmeticException e) {
+            throw bad(field, "must be a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE);
+        }
     }
 
     private static boolean bool(String field, JsonNode v) {

@@ -56,6 +56,23 @@ public final class SettingsStore {
         dynamo.putItem(b -> b.tableName(table).item(item));
     }
 
+    /**
+     * Stores {@code settings} only if the gateway has none stored yet (a conditional write); false when it has.
+     * Creating the {@code default} gateway on first use never overwrites what an admin stored meanwhile.
+     */
+    public boolean putIfAbsent(GatewaySettings settings) {
+        Map<String, AttributeValue> item = new java.util.HashMap<>(key(settings.id()));
+        item.put("settings", AttributeValue.fromS(settings.toJson().toString()));
+        try {
+            dynamo.putItem(b -> b.tableName(table).item(item)
+                    .conditionExpression("attribute_not_exists(#pk)")
+                    .expressionAttributeNames(Map.of("#pk", TableSchema.PK)));
+            return true;
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException exists) {
+            return false;
+        }
+    }
+
     public boolean delete(String id) {
         Map<String, AttributeValue> old = dynamo.deleteItem(b -> b.tableName(table).key(key(id))
                 .returnValues(software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_OLD)).attributes();

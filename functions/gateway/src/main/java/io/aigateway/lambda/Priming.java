@@ -3,6 +3,7 @@ package io.aigateway.lambda;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.sun.net.httpserver.HttpServer;
 import io.aigateway.GatewayApp;
+import io.aigateway.config.SettingsCache;
 import io.aigateway.core.ChunkSink;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.GatewayResponse;
@@ -26,7 +27,8 @@ import java.util.Map;
  * request finds classes loaded and code paths warm: the Lambda event conversion, Jackson, SHA-256, the upstream
  * HTTP client (one request to a loopback server started only for this), and the whole pipeline with synthetic
  * requests that call no provider and write nothing. Nothing made here outlives the snapshot: ids are drawn per
- * request, and connections are dropped afterwards (and again after restore).
+ * request, gateway settings read here are never kept ({@link SettingsCache#priming()}), and connections are dropped
+ * afterwards (and again after restore).
  */
 public final class Priming {
     private static final String CHAT = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -40,16 +42,20 @@ public final class Priming {
             Json.MAPPER.readTree(Json.MAPPER.writeValueAsBytes(Json.MAPPER.readTree(CHAT)));
             MessageDigest.getInstance("SHA-256").digest(CHAT.getBytes(StandardCharsets.UTF_8));
             warmUpstreamClient(app.upstreamClient());
-            for (int i = 0; i < 3; i++) {
-                drain(app.gateway().prime(request(CHAT)));
-                drain(app.gateway().prime(request(STREAM)));
-                APIGatewayV2HTTPEvent event = new APIGatewayV2HTTPEvent();
-                event.setRawPath("/healthz");
-                event.setHeaders(Map.of("content-type", "application/json"));
-                event.setCookies(List.of("a=b"));
-                event.setBody(CHAT);
-                GatewayResponse health = app.gateway().handle(LambdaHandler.toRequest(event));
-                LambdaHandler.toResponse(health, ((ResponseBody.Bytes) health.body()).data());
+            // Settings read for these synthetic requests are used once and never kept: a snapshot (or an
+            // instance primed at init) starts knowing no gateway, so nothing read here passes for known settings.
+            try (SettingsCache.PrimingScope ignored = SettingsCache.priming()) {
+                for (int i = 0; i < 3; i++) {
+                    drain(app.gateway().prime(request(CHAT)));
+                    drain(app.gateway().prime(request(STREAM)));
+                    APIGatewayV2HTTPEvent event = new APIGatewayV2HTTPEvent();
+                    event.setRawPath("/healthz");
+                    event.setHeaders(Map.of("content-type", "application/json"));
+                    event.setCookies(List.of("a=b"));
+                    event.setBody(CHAT);
+                    GatewayResponse health = app.gateway().handle(LambdaHandler.toRequest(event));
+                    LambdaHandler.toResponse(health, ((ResponseBody.Bytes) health.body()).data());
+                }
             }
         } catch (Exception | LinkageError e) {
             // Priming only speeds things up; a failure here must never stop the function from starting.

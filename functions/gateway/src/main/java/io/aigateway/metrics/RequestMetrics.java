@@ -1,5 +1,6 @@
 package io.aigateway.metrics;
 
+import io.aigateway.core.ErrorCode;
 import io.aigateway.core.Exchange;
 import io.aigateway.ingest.RecordFormat;
 import io.aigateway.log.RequestLog;
@@ -15,20 +16,28 @@ import java.util.concurrent.CompletableFuture;
  * One Embedded Metric Format document per request (aws-embedded-metrics). On AWS the document is also the request's
  * record line: the log travels in it as extra root members ({@code "aigw":"log","log":{...}}), which EMF allows, so
  * one stdout line carries both and CloudWatch extracts the metrics while the log-ingest function stores the log.
- * Every document carries the three dimension sets of {@link MetricName#DIMENSION_SETS}.
+ * Every document carries the three dimension sets of {@link MetricName#DIMENSION_SETS}, with values bounded by
+ * {@link MetricDimensions} (client input never mints a series); the log keeps the raw values.
  */
 public final class RequestMetrics {
-    public static final String UNKNOWN = "unknown";
+    public static final String UNKNOWN = MetricDimensions.UNKNOWN;
     private final ISink observer;
     private final boolean enabled;
+    private final MetricDimensions dimensions;
 
     /**
      * @param observer also receives every document (the local runtime's CloudWatch publisher, tests); may be null
      * @param enabled  false: no metrics (GATEWAY_METRICS=off); record lines then carry the log alone
      */
     public RequestMetrics(ISink observer, boolean enabled) {
+        this(observer, enabled, MetricDimensions.standard());
+    }
+
+    /** @param dimensions bounds every dimension value (see {@link MetricDimensions}) */
+    public RequestMetrics(ISink observer, boolean enabled, MetricDimensions dimensions) {
         this.observer = observer;
         this.enabled = enabled;
+        this.dimensions = dimensions;
     }
 
     /** Metrics only in the record lines (Lambda: stdout), or none when disabled. */
@@ -73,7 +82,7 @@ public final class RequestMetrics {
     }
 
     private MetricsLogger document(Exchange ex, EmfEnvironment env) {
-        MetricsLogger m = logger(env, ex.gatewayId, ex.providerSlug, modelOf(ex));
+        MetricsLogger m = logger(env, dimensions.of(ex));
         m.putMetric(MetricName.Requests.name(), 1, MetricName.Requests.unit());
         m.putMetric(MetricName.Errors.name(), ex.success() ? 0 : 1, MetricName.Errors.unit());
         m.putMetric(MetricName.CacheHits.name(), ex.cached() ? 1 : 0, MetricName.CacheHits.unit());
@@ -92,7 +101,7 @@ public final class RequestMetrics {
         if (ex.usage.tokensOut() >= 0) {
             m.putMetric(MetricName.TokensOut.name(), ex.usage.tokensOut(), MetricName.TokensOut.unit());
         }
-        m.putMetric(MetricName.StoreErrors.name(), ex.storeErrors, MetricName.StoreErrors.unit());
+        m.putMetric(MetricName.StoreErrors.name(), storeErrors(ex), MetricName.StoreErrors.unit());
         if (ex.cost != null) {
             m.putMetric(MetricName.Cost.name(), ex.cost, MetricName.Cost.unit());
         }
@@ -108,42 +117,35 @@ public final class RequestMetrics {
         return m;
     }
 
+    /**
+     * Store failures the request met. A refusal with code 2040 is one even when no step counted it: the gateway's
+     * settings could not be read (or were not, this instance being flooded with unknown gateway ids).
+     */
+    private static int storeErrors(Exchange ex) {
+        return ex.storeErrors == 0 && ex.error == ErrorCode.SETTINGS_UNAVAILABLE ? 1 : ex.storeErrors;
+    }
+
     /** A store call failed after the request's record was written (a cache fill): a document of its own. */
     public String storeErrorLine(String gateway, String provider, String model) {
         if (!enabled) {
             return null;
         }
         List<String> out = new java.util.ArrayList<>(1);
-        MetricsLogger m = logger(new EmfEnvironment(sinkOf(out::add)), gateway, provider, model);
+        MetricsLogger m = logger(new EmfEnvironment(sinkOf(out::add)), dimensions.of(gateway, provider, model));
         m.putMetric(MetricName.StoreErrors.name(), 1, MetricName.StoreErrors.unit());
         m.flush();
         return out.isEmpty() ? null : out.get(0);
     }
 
-    private static MetricsLogger logger(EmfEnvironment env, String gateway, String provider, String model) {
+    private static MetricsLogger logger(EmfEnvironment env, MetricDimensions.Values d) {
         MetricsLogger m = new MetricsLogger(env);
         m.setNamespace(MetricName.NAMESPACE);
-        String gw = dimensionValue(gateway);
-        String pr = dimensionValue(provider);
-        String mo = dimensionValue(model);
         m.setDimensions(
-                DimensionSet.of(MetricName.GATEWAY, gw),
-                DimensionSet.of(MetricName.GATEWAY, gw, MetricName.PROVIDER, pr),
-                DimensionSet.of(MetricName.GATEWAY, gw, MetricName.PROVIDER, pr, MetricName.MODEL, mo));
+                DimensionSet.of(MetricName.GATEWAY, d.gateway()),
+                DimensionSet.of(MetricName.GATEWAY, d.gateway(), MetricName.PROVIDER, d.provider()),
+                DimensionSet.of(MetricName.GATEWAY, d.gateway(), MetricName.PROVIDER, d.provider(),
+                        MetricName.MODEL, d.model()));
         return m;
-    }
-
-    /** CloudWatch takes 1-1024 ASCII characters; a model name comes from the client, so it is cleaned. */
-    static String dimensionValue(String raw) {
-        if (raw == null || raw.isBlank()) {
-            return UNKNOWN;
-        }
-        StringBuilder b = new StringBuilder(Math.min(raw.length(), 128));
-        for (int i = 0; i < raw.length() && b.length() < 128; i++) {
-            char c = raw.charAt(i);
-            b.append(c > 0x20 && c < 0x7f && c != ':' ? c : '_');
-        }
-        return b.toString();
     }
 
     public static String modelOf(Exchange ex) {

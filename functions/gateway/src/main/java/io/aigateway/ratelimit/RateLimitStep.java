@@ -25,9 +25,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Enforces the gateway's rate limits before any other work (and before the cache: a cache hit counts too).
  *
  * <p>Limits that apply to a request: the gateway-wide {@code rate_limiting_limit} (when above 0), and every
- * {@code rate_limiting_rules} entry whose scope value the request carries: the client IP ({@code ip}), a header
- * ({@code header:<name>}) or a {@code cf-aig-metadata} entry ({@code metadata:<key>}). A request without that
- * header or metadata key is not limited by that rule. Each applicable limit is one DynamoDB counter call
+ * {@code rate_limiting_rules} entry, counted per value of its scope: the client IP ({@code ip}), a header
+ * ({@code header:<name>}) or a {@code cf-aig-metadata} entry ({@code metadata:<key>}). Values are normalised first
+ * ({@link ScopeValues}: {@code 1}, {@code "1"} and {@code 1.0} are one value); requests without a value (header or
+ * key missing or blank) share one counter per rule, so leaving it out never escapes a rule. Each applicable limit is
+ * one DynamoDB counter call
  * ({@link RateLimiter}); several run in parallel on virtual threads, so the request waits for the slowest one,
  * never for their sum, and for at most {@link #DEFAULT_DEADLINE}.
  *
@@ -144,10 +146,7 @@ public final class RateLimitStep implements Interceptor {
                     s.rateLimitingLimit(), s.rateLimitingInterval(), t));
         }
         for (GatewaySettings.RateLimitRule rule : s.rateLimitingRules()) {
-            String value = scopeValue(ex, rule.scope());
-            if (value == null) {
-                continue;
-            }
+            String value = scopeValue(ex, rule.scope()); // null: one shared counter for every request without one
             RateLimiter.Technique t = RateLimiter.Technique.of(rule.technique());
             String scope = RateLimiter.clientScope(ex.gatewayId, rule.scope(), value, rule.interval(), t);
             Applied applied = new Applied(rule.scope(), scope, rule.limit(), rule.interval(), t);
@@ -171,18 +170,21 @@ public final class RateLimitStep implements Interceptor {
         return -1;
     }
 
-    /** The request's value for a rule scope, or null when it has none (blank counts as none). */
+    /**
+     * The request's value for a rule scope, normalised ({@link ScopeValues}), or null when it has none (blank counts
+     * as none): such requests share one counter of their own rather than escape the rule.
+     */
     static String scopeValue(Exchange ex, String ruleScope) {
-        String value = null;
         if (ruleScope.equals("ip")) {
-            value = ex.request().clientIp();
-        } else if (ruleScope.startsWith("header:")) {
-            value = ex.request().headers().firstOrNull(ruleScope.substring("header:".length()));
-        } else if (ruleScope.startsWith("metadata:") && ex.options != null) {
-            Object v = ex.options.metadata().get(ruleScope.substring("metadata:".length()));
-            value = v == null ? null : String.valueOf(v);
+            return ScopeValues.ip(ex.request().clientIp());
         }
-        return value == null || value.isBlank() ? null : value.trim();
+        if (ruleScope.startsWith("header:")) {
+            return ScopeValues.text(ex.request().headers().firstOrNull(ruleScope.substring("header:".length())));
+        }
+        if (ruleScope.startsWith("metadata:") && ex.options != null) {
+            return ScopeValues.metadata(ex.options.metadata().get(ruleScope.substring("metadata:".length())));
+        }
+        return null;
     }
 
     /**

@@ -98,12 +98,16 @@ public final class RateLimiter {
     /**
      * The scope of a per-client rule ({@code ip}, {@code header:<name>}, {@code metadata:<key>}) for one client's
      * value: the value is hashed with the gateway and rule scope, so no IP, user id or key lands in a table key and
-     * equal values on two gateways do not share a digest.
+     * equal values on two gateways do not share a digest. A null value (the request has none) is the rule's one
+     * shared counter, {@value #NO_VALUE}, which no digest can equal.
      */
     public static String clientScope(String gatewayId, String ruleScope, String value, int interval, Technique technique) {
-        return ruleScope + "=" + sha256Hex(gatewayId + "\u0000" + ruleScope + "\u0000" + value)
-                + ":" + interval + ":" + technique.label();
+        String key = value == null ? NO_VALUE : sha256Hex(gatewayId + "\u0000" + ruleScope + "\u0000" + value);
+        return ruleScope + "=" + key + ":" + interval + ":" + technique.label();
     }
+
+    /** The counter of requests that carry no value for a rule's scope. */
+    static final String NO_VALUE = "none";
 
     static String pk(String gatewayId, String scope, long windowStartSeconds) {
         return "RL#" + gatewayId + "#" + scope + "#" + windowStartSeconds;

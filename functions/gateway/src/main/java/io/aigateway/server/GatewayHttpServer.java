@@ -48,16 +48,27 @@ public final class GatewayHttpServer implements AutoCloseable {
      */
     public static GatewayHttpServer start(Gateway gateway, InetSocketAddress address, long maxRequestBytes,
                                           Map<String, Runnable> controlRoutes) {
+        return start(gateway, address, maxRequestBytes, controlRoutes, behindWebAdapter(System.getenv()));
+    }
+
+    /**
+     * @param trustAdapterContext take the client address from the Lambda Web Adapter's {@code x-amzn-request-context}
+     *                            header on connections from loopback (see {@link #clientIp}); true only when this
+     *                            process runs behind the adapter ({@link #behindWebAdapter})
+     */
+    public static GatewayHttpServer start(Gateway gateway, InetSocketAddress address, long maxRequestBytes,
+                                          Map<String, Runnable> controlRoutes, boolean trustAdapterContext) {
         try {
             HttpServer server = HttpServer.create(address, 1024);
             ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
             server.setExecutor(executor);
-            server.createContext("/", exchange -> serve(gateway, exchange, maxRequestBytes));
+            server.createContext("/", exchange -> serve(gateway, exchange, maxRequestBytes, trustAdapterContext));
             controlRoutes.forEach((path, action) -> server.createContext(path, exchange -> {
                 if ("POST".equals(exchange.getRequestMethod()) && path.equals(exchange.getRequestURI().getRawPath())) {
                     control(exchange, action);
                 } else {
-                    serve(gateway, exchange, maxRequestBytes); // a longer path under it, or another method
+                    // a longer path under it, or another method
+                    serve(gateway, exchange, maxRequestBytes, trustAdapterContext);
                 }
             }));
             server.start();
@@ -92,14 +103,16 @@ public final class GatewayHttpServer implements AutoCloseable {
         http.close();
     }
 
-    private static void serve(Gateway gateway, HttpExchange http, long maxRequestBytes) throws IOException {
+    private static void serve(Gateway gateway, HttpExchange http, long maxRequestBytes, boolean trustAdapterContext)
+            throws IOException {
         GatewayResponse response;
         GatewayRequest request;
         try (InputStream in = http.getRequestBody()) {
             byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1));
+            Headers headers = headersOf(http);
             request = GatewayRequest.of(http.getRequestMethod(), http.getRequestURI().getRawPath(),
-                    http.getRequestURI().getRawQuery(), headersOf(http), body,
-                    http.getRemoteAddress().getAddress().getHostAddress());
+                    http.getRequestURI().getRawQuery(), headers, body,
+                    clientIp(http.getRemoteAddress(), headers, trustAdapterContext));
             response = body.length > maxRequestBytes
                     ? gateway.reject(request, Gateway.tooLarge(maxRequestBytes))
                     : gateway.handle(request);
@@ -156,6 +169,60 @@ public final class GatewayHttpServer implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** The header the Lambda Web Adapter puts the invocation's request context in (JSON), replacing any sent. */
+    static final String ADAPTER_CONTEXT = "x-amzn-request-context";
+    private static final int MAX_CONTEXT_CHARS = 64 * 1024;
+
+    /**
+     * True when this process serves behind the Lambda Web Adapter (the template's Streaming=true): the adapter runs
+     * as the exec wrapper, and its {@code AWS_LWA_*} settings are present.
+     */
+    public static boolean behindWebAdapter(Map<String, String> env) {
+        if (!isBlank(env.get("AWS_LAMBDA_EXEC_WRAPPER"))) {
+            return true;
+        }
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (e.getKey().startsWith("AWS_LWA_") && !isBlank(e.getValue())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Who the client is. Behind the Lambda Web Adapter every connection comes from the adapter on loopback, and the
+     * client's address is the function URL's {@code requestContext.http.sourceIp} (API Gateway REST:
+     * {@code requestContext.identity.sourceIp}), which the adapter sends in {@code x-amzn-request-context}, replacing
+     * whatever header of that name the client sent. That header is believed only when {@code trustAdapterContext}
+     * (this process runs behind the adapter) and the connection is from loopback; otherwise, and when it holds no
+     * address, the connection's own address is the client. {@code X-Forwarded-For} and the like are never read: a
+     * client sets them to anything.
+     */
+    static String clientIp(InetSocketAddress peer, Headers headers, boolean trustAdapterContext) {
+        String direct = peer == null || peer.getAddress() == null ? null : peer.getAddress().getHostAddress();
+        if (!trustAdapterContext || peer == null || peer.getAddress() == null || !peer.getAddress().isLoopbackAddress()) {
+            return direct;
+        }
+        String context = headers.firstOrNull(ADAPTER_CONTEXT);
+        if (context == null || context.length() > MAX_CONTEXT_CHARS) {
+            return direct;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode root = io.aigateway.core.Json.MAPPER.readTree(context);
+            String ip = root.path("http").path("sourceIp").asText("");
+            if (ip.isBlank()) {
+                ip = root.path("identity").path("sourceIp").asText("");
+            }
+            return ip.isBlank() || ip.length() > 64 ? direct : ip.trim();
+        } catch (java.io.IOException | RuntimeException malformed) {
+            return direct;
+        }
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isBlank();
     }
 
     private static Headers headersOf(HttpExchange http) {

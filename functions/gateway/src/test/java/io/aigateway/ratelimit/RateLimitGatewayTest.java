@@ -13,6 +13,11 @@ import io.aigateway.testing.StubUpstream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 import java.net.InetSocketAddress;
@@ -64,11 +69,15 @@ class RateLimitGatewayTest {
     }
 
     private Instance instance(String table, Map<String, String> extraEnv) {
+        return instance(table, extraEnv, new ExecutionInterceptor[0]);
+    }
+
+    private Instance instance(String table, Map<String, String> extraEnv, ExecutionInterceptor... storeFaults) {
         Map<String, String> env = new HashMap<>(extraEnv);
         env.put("GATEWAY_TABLE", table);
         env.put("GATEWAY_UPSTREAM_OPENAI", stub.baseUri() + "/v1");
         env.put("GATEWAY_ADMIN_TOKEN", Harness.ADMIN_TOKEN);
-        DynamoDbClient dynamo = StoreClients.counting(new StoreStats());
+        DynamoDbClient dynamo = StoreClients.counting(new StoreStats(), storeFaults);
         List<String> metrics = new CopyOnWriteArrayList<>();
         GatewayApp app = GatewayApp.create(GatewayConfig.fromEnv(env), dynamo,
                 new RequestMetrics(RequestMetrics.sinkOf(metrics::add), true));
@@ -273,10 +282,24 @@ class RateLimitGatewayTest {
         }
     }
 
+    /**
+     * The counter store unreachable while the settings are not: counter updates ({@code UpdateItem}) fail as an
+     * unreachable store fails them. (With the settings unreadable too, a gateway with none known refuses with 503:
+     * SettingsFailClosedTest.)
+     */
+    private static final ExecutionInterceptor COUNTERS_DOWN = new ExecutionInterceptor() {
+        @Override
+        public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+            if ("UpdateItem".equals(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))) {
+                throw SdkClientException.create("counter store unreachable (test outage)");
+            }
+        }
+    };
+
     @Test
     void anUnreachableCounterStoreFailsOpenAndCountsStoreErrors() throws Exception {
-        Instance gw = instance("missing-" + UUID.randomUUID(), Map.of("GATEWAY_DEFAULT_RATE_LIMIT", "1",
-                "GATEWAY_DEFAULT_RATE_LIMIT_INTERVAL", "3600"));
+        Instance gw = instance(DynamoDbLocal.newTable(), Map.of("GATEWAY_DEFAULT_RATE_LIMIT", "1",
+                "GATEWAY_DEFAULT_RATE_LIMIT_INTERVAL", "3600"), COUNTERS_DOWN);
         HttpClient http = HttpClient.newHttpClient();
         closing.add(http::close);
         for (int i = 0; i < 3; i++) {
@@ -285,7 +308,6 @@ class RateLimitGatewayTest {
             assertEquals(200, r.statusCode(), "limit 1, yet all pass: the limiter cannot count, so it lets them by");
             assertTrue(r.headers().firstValue("ratelimit-limit").isEmpty());
             JsonNode doc = metricsOf(gw.metrics(), r.headers().firstValue("cf-aig-log-id").orElseThrow());
-            // the settings lookup fails on this table too; the limiter adds its own
             assertTrue(doc.get("StoreErrors").asInt() >= 1, doc.toString());
             assertEquals(0, doc.get("RateLimited").asInt());
         }
@@ -294,8 +316,9 @@ class RateLimitGatewayTest {
 
     @Test
     void anUnreachableCounterStoreWithFailClosedRefuses() throws Exception {
-        Instance gw = instance("missing-" + UUID.randomUUID(), Map.of("GATEWAY_DEFAULT_RATE_LIMIT", "100",
-                "GATEWAY_DEFAULT_RATE_LIMIT_INTERVAL", "60", "GATEWAY_DEFAULT_RATE_LIMIT_FAIL_CLOSED", "true"));
+        Instance gw = instance(DynamoDbLocal.newTable(), Map.of("GATEWAY_DEFAULT_RATE_LIMIT", "100",
+                "GATEWAY_DEFAULT_RATE_LIMIT_INTERVAL", "60", "GATEWAY_DEFAULT_RATE_LIMIT_FAIL_CLOSED", "true"),
+                COUNTERS_DOWN);
         HttpClient http = HttpClient.newHttpClient();
         closing.add(http::close);
         HttpResponse<String> r = http.send(chat(gw.url("/v1/a/g/openai/chat/completions")),

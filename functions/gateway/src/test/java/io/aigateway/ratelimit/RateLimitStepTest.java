@@ -135,10 +135,8 @@ class RateLimitStepTest {
     @Test
     void noLimitConfiguredMeansNoStoreCall() throws Exception {
         RateLimitStep step = step();
-        GatewaySettings none = settings("{\"rate_limiting_rules\":[{\"scope\":\"header:x-user-id\",\"limit\":1,"
-                + "\"interval\":60}]}");
+        GatewaySettings none = settings("{\"rate_limiting_limit\":0}");
         for (int i = 0; i < 3; i++) {
-            // a rule whose header the request does not carry does not apply either
             GatewayResponse r = run(step, exchange(none, "10.0.0.1"));
             assertEquals(200, r.status());
             assertNull(header(r, "RateLimit-Limit"));
@@ -190,7 +188,7 @@ class RateLimitStepTest {
         GatewayResponse b = run(step, exchange(s, "10.0.0.1", "x-user-id", "user-b"));
         assertEquals(200, b.status(), "user B has a counter of its own");
         assertEquals("1", header(b, "RateLimit-Remaining"));
-        assertEquals(200, run(step, exchange(s, "10.0.0.1")).status(), "no header: the rule does not apply");
+        assertEquals(200, run(step, exchange(s, "10.0.0.1")).status(), "no header: the shared no-value counter");
 
         // keys hold a digest, never the value
         DynamoDbLocal.client().scan(r -> r.tableName(table)).items().forEach(item -> {
@@ -213,6 +211,61 @@ class RateLimitStepTest {
         assertFalse(error(third).get("message").asText().contains("alice"));
         assertEquals(200, run(step, exchange(s, "10.0.0.1", "cf-aig-metadata", "{\"user\":42}")).status());
         assertEquals(200, run(step, exchange(s, "10.0.0.1", "cf-aig-metadata", "{\"team\":\"search\"}")).status());
+    }
+
+    @Test
+    void aMissingOrBlankValueNeverEscapesARule() throws Exception {
+        RateLimitStep step = step();
+        GatewaySettings s = settings("{\"rate_limiting_rules\":[{\"scope\":\"header:x-user-id\",\"limit\":2,"
+                + "\"interval\":60},{\"scope\":\"metadata:user\",\"limit\":3,\"interval\":60}]}");
+        // without the header (or with it blank) every request shares one counter of that rule
+        assertEquals(200, run(step, exchange(s, "10.0.0.1", "cf-aig-metadata", "{\"user\":\"a\"}")).status());
+        assertEquals(200, run(step, exchange(s, "10.0.0.2", "x-user-id", "   ", "cf-aig-metadata", "{\"user\":\"b\"}"))
+                .status());
+        GatewayResponse third = run(step, exchange(s, "10.0.0.3", "x-user-id", "", "cf-aig-metadata", "{\"user\":\"c\"}"));
+        assertEquals(429, third.status(), "a missing or blank header is one shared bucket, not a way around the rule");
+        assertTrue(error(third).get("message").asText().contains("header 'x-user-id'"));
+        assertEquals(200, run(step, exchange(s, "10.0.0.1", "x-user-id", "u1")).status(), "u1 has its own counter");
+
+        // the same for a metadata key: missing, blank or not sent at all
+        GatewaySettings m = settings("{\"rate_limiting_rules\":[{\"scope\":\"metadata:team\",\"limit\":2,"
+                + "\"interval\":60}]}");
+        assertEquals(200, run(step, exchange(m, "10.0.0.1")).status());
+        assertEquals(200, run(step, exchange(m, "10.0.0.1", "cf-aig-metadata", "{\"team\":\" \"}")).status());
+        assertEquals(429, run(step, exchange(m, "10.0.0.1", "cf-aig-metadata", "{\"other\":1}")).status());
+        assertEquals(200, run(step, exchange(m, "10.0.0.1", "cf-aig-metadata", "{\"team\":\"x\"}")).status());
+    }
+
+    @Test
+    void numbersAndTheirSpellingsShareOneCounter() throws Exception {
+        RateLimitStep step = step();
+        GatewaySettings s = settings("{\"rate_limiting_rules\":[{\"scope\":\"metadata:user\",\"limit\":3,"
+                + "\"interval\":60}]}");
+        assertEquals(200, run(step, exchange(s, "10.0.0.1", "cf-aig-metadata", "{\"user\":1}")).status());
+        assertEquals(200, run(step, exchange(s, "10.0.0.1", "cf-aig-metadata", "{\"user\":\"1\"}")).status());
+        assertEquals(200, run(step, exchange(s, "10.0.0.1", "cf-aig-metadata", "{\"user\":1.0}")).status());
+        assertEquals(429, run(step, exchange(s, "10.0.0.1", "cf-aig-metadata", "{\"user\":\" 1.00 \"}")).status(),
+                "1, \"1\", 1.0 and \"1.00\" are one user");
+        assertEquals(429, run(step, exchange(s, "10.0.0.1", "cf-aig-metadata", "{\"user\":1e0}")).status());
+        assertEquals(200, run(step, exchange(s, "10.0.0.1", "cf-aig-metadata", "{\"user\":2}")).status());
+
+        GatewaySettings h = settings("{\"rate_limiting_rules\":[{\"scope\":\"header:x-user-id\",\"limit\":1,"
+                + "\"interval\":60}]}");
+        assertEquals(200, run(step, exchange(h, "10.0.0.1", "x-user-id", "42")).status());
+        assertEquals(429, run(step, exchange(h, "10.0.0.1", "x-user-id", "42.0")).status());
+    }
+
+    @Test
+    void oneIpv6ClientCannotTakeAFreshAddressPerRequest() throws Exception {
+        RateLimitStep step = step();
+        GatewaySettings s = settings("{\"rate_limiting_rules\":[{\"scope\":\"ip\",\"limit\":2,\"interval\":3600}]}");
+        assertEquals(200, run(step, exchange(s, "2001:db8:1:2::1")).status());
+        assertEquals(200, run(step, exchange(s, "2001:db8:1:2:aaaa:bbbb:cccc:dddd")).status());
+        assertEquals(429, run(step, exchange(s, "2001:0db8:0001:0002::ffff")).status(), "one /64 is one client");
+        assertEquals(200, run(step, exchange(s, "2001:db8:1:3::1")).status(), "another /64 is another client");
+        assertEquals(200, run(step, exchange(s, "::ffff:192.0.2.1")).status());
+        assertEquals(200, run(step, exchange(s, "192.0.2.1")).status());
+        assertEquals(429, run(step, exchange(s, "192.0.2.1")).status(), "an IPv4-mapped address is its IPv4 address");
     }
 
     @Test

@@ -86,6 +86,9 @@ class CloudWatchMetricsSinkTest {
         Exchange ex = new Exchange(GatewayRequest.of("POST", "/v1/a/" + gateway + "/openai/chat/completions", "",
                 Headers.empty(), new byte[0], "127.0.0.1"), "01JADMCQQQBWH3NXZ5GCRN98DP");
         ex.gatewayId = gateway;
+        // a configured gateway (stored settings): only those get series of their own (MetricDimensions)
+        ex.settings = io.aigateway.config.GatewaySettings.defaults(gateway, java.util.Map.of())
+                .merge(io.aigateway.core.Json.MAPPER.createObjectNode(), 1);
         ex.providerSlug = "openai";
         ex.model = model;
         ex.status = 200;
