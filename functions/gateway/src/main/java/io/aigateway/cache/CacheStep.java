@@ -26,6 +26,14 @@ import java.util.concurrent.ExecutorService;
  *       through to the client, and stored once it ended cleanly: a stream only after its terminal event, never
  *       when the client left or the provider broke off. The table write runs in the background and is
  *       registered with the exchange, so the Lambda transport waits for it before returning.</li>
+ *   <li>Concurrent identical misses on this instance ({@link CacheStore#claim}): the first leads (table read,
+ *       provider call, store); the others wait, at most their request timeout, for its entry and answer as HITs
+ *       from it. When the leader stores nothing (an error status, too large, a stream cut short) or is too slow,
+ *       each of them calls the provider itself. The entry is in memory before the flight ends, and the flight ends
+ *       before the transport ends the response, so an identical request sent the moment the answer (or a stream's
+ *       terminal event) arrived is a HIT.</li>
+ *   <li>{@code cf-aig-cache-key}: scoped to the provider and the caller's provider credentials, unless the
+ *       gateway's {@code cache_key_shared} is on ({@link CacheKey#custom(Exchange, String, boolean)}).</li>
  * </ul>
  * A failed read is a miss (counted in {@code StoreErrors}); a failed write is counted, never thrown. Why an answer
  * was not stored goes to the log's {@code cache_note}: {@value #TOO_LARGE} (its gzip form does not fit a DynamoDB
@@ -72,9 +80,28 @@ public final class CacheStep implements Interceptor {
             return chain.proceed();
         }
         CacheKey key = policy.customKey() != null
-                ? CacheKey.custom(ex.gatewayId, policy.customKey(), ex.streamRequested)
+                ? CacheKey.custom(ex, policy.customKey(), ex.settings != null && ex.settings.cacheKeyShared())
                 : CacheKey.of(ex);
-        CacheStore.Lookup found = ex.priming ? store.peekMemory(key) : store.get(key);
+        CacheStore.Lookup found = store.peekMemory(key);
+        CacheStore.Flight flight = null;
+        if (!found.hit() && !ex.priming) {
+            CacheStore.Claim claim = store.claim(key);
+            if (claim.leader()) {
+                flight = claim.flight();
+                found = store.get(key); // memory again (a flight may have landed just before), then the table
+                if (found.hit()) {
+                    flight.land(found.entry());
+                    flight = null;
+                }
+            } else {
+                // an identical miss is being answered here: wait for its entry rather than call the provider too
+                CacheEntry shared = claim.flight().await(followerWaitMillis(ex));
+                if (shared != null) {
+                    return hit(ex, shared);
+                }
+                // the leader stores nothing (error, too large, cut short) or is too slow: ask the provider ourselves
+            }
+        }
         if (found.failed()) {
             ex.storeErrors++;
         }
@@ -82,23 +109,54 @@ public final class CacheStep implements Interceptor {
             return hit(ex, found.entry());
         }
         ex.cacheStatus = "MISS";
-        GatewayResponse response = chain.proceed();
+        GatewayResponse response;
+        try {
+            response = chain.proceed();
+        } catch (RuntimeException | Error e) {
+            land(flight, null);
+            throw e;
+        }
         GatewayResponse tagged = response.withHeaders(response.headers().toBuilder().set(STATUS_HEADER, "MISS").build());
         int status = response.status();
         if (status < 200 || status > 299 || status == 206) {
+            land(flight, null);
             return tagged; // only successful, whole answers are cached
         }
-        Pending pending = new Pending(ex, key, policy.ttlSeconds(), status, replayed(response.headers()));
+        Pending pending = new Pending(ex, key, policy.ttlSeconds(), status, replayed(response.headers()), flight);
         return switch (response.body()) {
             case ResponseBody.Stream stream -> tagged.withBody(
                     new CapturingBody(stream, pending, response.headers().firstOrNull("content-type")),
                     response.recorded());
             case ResponseBody.Bytes bytes -> {
                 byte[] data = bytes.data();
-                pending.complete(new ResponseCapture.Result(data, CacheStore.gzip(data), false, true));
+                try {
+                    pending.complete(new ResponseCapture.Result(data, CacheStore.gzip(data), false, true));
+                } finally {
+                    pending.abandon(); // lands the flight if the line above could not (no-op once landed)
+                }
                 yield tagged;
             }
         };
+    }
+
+    private static void land(CacheStore.Flight flight, CacheEntry entry) {
+        if (flight != null) {
+            flight.land(entry);
+        }
+    }
+
+    /**
+     * How long a follower waits for the leader's entry: its own request timeout (the universal step's, else
+     * {@code cf-aig-request-timeout}, else the gateway's {@code request_timeout}).
+     */
+    static long followerWaitMillis(Exchange ex) {
+        if (ex.retryPolicy != null && ex.retryPolicy.timeout() != null) {
+            return ex.retryPolicy.timeout().toMillis();
+        }
+        if (ex.options != null && ex.options.requestTimeout().isPresent()) {
+            return ex.options.requestTimeout().get().toMillis();
+        }
+        return ex.settings != null ? ex.settings.requestTimeout() : 120_000;
     }
 
     private static GatewayResponse hit(Exchange ex, CacheEntry entry) {
@@ -142,27 +200,48 @@ public final class CacheStep implements Interceptor {
         private final int ttlSeconds;
         private final int status;
         private final Headers headers;
+        /** This request leads the instance's flight for the key (null: a follower that went on its own, priming). */
+        private final CacheStore.Flight flight;
 
-        Pending(Exchange ex, CacheKey key, int ttlSeconds, int status, Headers headers) {
+        Pending(Exchange ex, CacheKey key, int ttlSeconds, int status, Headers headers, CacheStore.Flight flight) {
             this.ex = ex;
             this.key = key;
             this.ttlSeconds = ttlSeconds;
             this.status = status;
             this.headers = headers;
+            this.flight = flight;
         }
 
-        /** On the thread that wrote the body, before the request is recorded: notes are in the log. */
+        /**
+         * On the thread that wrote the body, before the request is recorded (notes are in the log) and before the
+         * transport ends the response: the entry is in memory, and the flight landed, by then.
+         */
         void complete(ResponseCapture.Result result) {
+            CacheEntry stored = null;
+            try {
+                stored = storeEntry(result);
+            } finally {
+                land(flight, stored);
+            }
+        }
+
+        /** The body will not be stored (client gone, provider broke off, the copy failed). */
+        void abandon() {
+            land(flight, null);
+        }
+
+        /** The entry now in memory (and on its way to the table), or null when none is stored. */
+        private CacheEntry storeEntry(ResponseCapture.Result result) {
             if (result == null) {
-                return;
+                return null;
             }
             if (result.tooLarge() || !CacheStore.fits(result.gzipped().length, headers)) {
                 ex.cacheNote = TOO_LARGE;
-                return;
+                return null;
             }
             if (!result.complete()) {
                 ex.cacheNote = STREAM_INCOMPLETE;
-                return;
+                return null;
             }
             long now = System.currentTimeMillis();
             Usage usage = ex.usage;
@@ -172,7 +251,7 @@ public final class CacheStep implements Interceptor {
             byte[] gzipped = result.gzipped();
             if (ex.priming) {
                 CacheStore.toItem(key, entry, gzipped); // warms the mapping; a priming request stores nothing
-                return;
+                return null;
             }
             store.remember(key, entry);
             String gateway = ex.gatewayId;
@@ -195,6 +274,7 @@ public final class CacheStep implements Interceptor {
                 }
                 return null;
             }));
+            return entry;
         }
     }
 
@@ -248,15 +328,25 @@ public final class CacheStep implements Interceptor {
             } finally {
                 if (!ended) {
                     capture.discard(); // client gone or provider broke off: an interrupted answer is never stored
+                    pending.abandon();
                 }
             }
             Exchange ex = pending.ex;
             if (ex.clientGone || ex.upstreamBroken) {
                 capture.discard();
+                pending.abandon();
+                return;
+            }
+            ResponseCapture.Result result;
+            try {
+                result = capture.finish();
+            } catch (RuntimeException e) {
+                LOG.warn("response not cached: {}", e.toString());
+                pending.abandon();
                 return;
             }
             try {
-                pending.complete(capture.finish());
+                pending.complete(result);
             } catch (RuntimeException e) {
                 LOG.warn("response not cached: {}", e.toString());
             }
@@ -264,7 +354,11 @@ public final class CacheStep implements Interceptor {
 
         @Override
         public void abort() {
-            body.abort();
+            try {
+                body.abort();
+            } finally {
+                pending.abandon();
+            }
         }
     }
 }

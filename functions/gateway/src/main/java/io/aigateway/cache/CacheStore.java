@@ -19,6 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -35,6 +38,11 @@ import java.util.zip.GZIPOutputStream;
  * is larger than {@value #MAX_COMPRESSED_BODY} bytes does not fit an item (400 KB) and is not cached at all.
  * A memory hit makes no store call; a memory miss makes one GetItem (shared by concurrent lookups of the same
  * key); a write is one PutItem.
+ *
+ * <p>Misses are coalesced per instance ({@link #claim}): the first request to miss a key leads (it reads the table
+ * and calls the provider); identical requests arriving meanwhile follow, waiting for the leader's entry instead of
+ * calling the provider too. The leader's flight ends when its entry is in memory, or when it knows there will be
+ * none (an error, an answer too large or cut short): then each follower calls the provider itself.
  */
 public final class CacheStore {
     private static final Logger LOG = LoggerFactory.getLogger(CacheStore.class);
@@ -68,6 +76,8 @@ public final class CacheStore {
     private final MemoryLru memory;
     /** Table reads in flight, by pk: concurrent lookups of one key wait for the same read. */
     private final ConcurrentHashMap<String, CompletableFuture<Lookup>> reads = new ConcurrentHashMap<>();
+    /** Misses being answered by this instance, by pk: identical requests wait for the leader's entry. */
+    private final ConcurrentHashMap<String, Flight> flights = new ConcurrentHashMap<>();
     private final LongAdder readFailures = new LongAdder();
     private final LongAdder writeFailures = new LongAdder();
 
@@ -132,6 +142,62 @@ public final class CacheStore {
         }
         memory.put(pk, entry, now);
         return new Lookup(entry, Source.TABLE, false);
+    }
+
+    /**
+     * One miss being answered here: the leader {@link #land}s it with its entry, or with null when it will store
+     * none; followers {@link #await} that.
+     */
+    public final class Flight {
+        private final String pk;
+        private final CompletableFuture<CacheEntry> answer = new CompletableFuture<>();
+
+        private Flight(String pk) {
+            this.pk = pk;
+        }
+
+        /**
+         * Ends the flight (first call only): the entry is already in memory when this runs, so a request arriving
+         * after it finds the entry there, and one arriving before it finds the flight.
+         */
+        void land(CacheEntry entry) {
+            flights.remove(pk, this);
+            answer.complete(entry);
+        }
+
+        /**
+         * The leader's entry; null when it stored none or did not within {@code millis}. A follower that gave up
+         * also retires the flight, so a leader that never lands (or a very long stream) holds identical requests
+         * back once at most, not forever.
+         */
+        CacheEntry await(long millis) {
+            try {
+                return answer.get(Math.max(1, millis), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException slow) {
+                flights.remove(pk, this);
+                return null;
+            } catch (ExecutionException failed) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+    }
+
+    /**
+     * Who answers a miss: {@code leader} true when the caller opened the flight (it must land it, whatever
+     * happens), false when an identical miss is already in flight here (the caller may wait for it).
+     */
+    public record Claim(Flight flight, boolean leader) {
+    }
+
+    /** Leads the flight of this key, or joins the one in progress. */
+    Claim claim(CacheKey key) {
+        String pk = key.pk();
+        Flight mine = new Flight(pk);
+        Flight running = flights.putIfAbsent(pk, mine);
+        return running == null ? new Claim(mine, true) : new Claim(running, false);
     }
 
     /** Memory only: no store call (SnapStart priming). */

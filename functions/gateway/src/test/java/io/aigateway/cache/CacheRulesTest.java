@@ -76,6 +76,25 @@ class CacheRulesTest {
     }
 
     @Test
+    void scopedCustomKeysDependOnProviderAndCredentialsToo() {
+        Headers one = headers("authorization", "Bearer sk-one");
+        CacheKey a = CacheKey.custom("g", "k", false, "openai", one, "");
+        assertEquals(a, CacheKey.custom("g", "k", false, "openai", headers("Authorization", "Bearer sk-one"), "x=1"));
+        assertNotEquals(a.hex(), CacheKey.custom("g", "k", false, "openai", headers("authorization", "Bearer sk-two"), "").hex());
+        assertNotEquals(a.hex(), CacheKey.custom("g", "k", false, "openai", headers(), "").hex());
+        assertNotEquals(a.hex(), CacheKey.custom("g", "k", false, "groq", one, "").hex());
+        assertNotEquals(a.hex(), CacheKey.custom("g", "k", true, "openai", one, "").hex());
+        assertNotEquals(a.hex(), CacheKey.custom("g", "k2", false, "openai", one, "").hex());
+        assertNotEquals(a.hex(), CacheKey.custom("g", "k", false).hex(), "the shared form is another entry");
+        assertNotEquals(a.hex(), CacheKey.custom("g", "k", false, "openai", one, "key=g1").hex());
+        assertNotEquals(CacheKey.custom("g", "k", false, "openai", one, "key=g1").hex(),
+                CacheKey.custom("g", "k", false, "openai", one, "alt=sse&KEY=g2").hex());
+        assertEquals(CacheKey.custom("g", "k", false, "openai", one, "key=g1").hex(),
+                CacheKey.custom("g", "k", false, "openai", one, "alt=sse&key=g1").hex(), "other parameters are not credentials");
+        assertEquals(a.pk().substring(0, 8), "CACHE#g#");
+    }
+
+    @Test
     void authDigestCoversEveryProviderAuthHeader() {
         byte[] none = CacheKey.authDigest(headers());
         assertNotEquals(hex(none), hex(CacheKey.authDigest(headers("authorization", "Bearer a"))));

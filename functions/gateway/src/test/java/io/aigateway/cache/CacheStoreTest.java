@@ -260,4 +260,39 @@ class CacheStoreTest {
         off.put("k", new CacheEntry(200, Headers.empty(), new byte[1], false, -1, -1, null, now, now / 1000 + 60), now);
         assertNull(off.get("k", now));
     }
+    @Test
+    void oneFlightPerKeyLandsOnceAndAFollowerThatGivesUpRetiresIt() throws Exception {
+        CacheStore store = new CacheStore(dynamo, DynamoDbLocal.newTable(), 1 << 20);
+        CacheKey key = CacheKey.custom("gw", "flight", false);
+        CacheStore.Claim leader = store.claim(key);
+        assertTrue(leader.leader());
+        CacheStore.Claim follower = store.claim(key);
+        assertFalse(follower.leader());
+        assertTrue(follower.flight() == leader.flight());
+        assertTrue(store.claim(CacheKey.custom("gw", "flight", true)).leader(), "the stream flag is another key");
+        CacheEntry entry = entry("{\"landed\":true}", 300);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<CacheEntry> waiting = pool.submit(() -> follower.flight().await(5_000));
+            Thread.sleep(50);
+            leader.flight().land(entry);
+            leader.flight().land(null); // a second landing changes nothing
+            assertTrue(waiting.get() == entry);
+        }
+        assertTrue(follower.flight().await(10) == entry);
+        assertTrue(store.claim(key).leader(), "a landed flight is gone: the next miss leads a new one");
+
+        // a leader that never lands holds followers back once, for their wait, not forever
+        CacheKey stuck = CacheKey.custom("gw", "stuck", false);
+        CacheStore.Claim never = store.claim(stuck);
+        CacheStore.Claim patient = store.claim(stuck);
+        long started = System.nanoTime();
+        assertNull(patient.flight().await(100));
+        assertTrue((System.nanoTime() - started) / 1_000_000 >= 90);
+        CacheStore.Claim next = store.claim(stuck);
+        assertTrue(next.leader(), "the follower that gave up retired the stuck flight");
+        never.flight().land(entry); // the old leader landing late does not end the new flight
+        assertFalse(store.claim(stuck).leader());
+        next.flight().land(null);
+        assertTrue(store.claim(stuck).leader());
+    }
 }

@@ -142,15 +142,23 @@ public final class StubUpstream implements AutoCloseable {
 
     /** Server-sent events, each flushed on its own, {@code gapMillis} apart. */
     public Reply sse(List<String> events, long gapMillis) {
+        return sse(events, gapMillis, gapMillis);
+    }
+
+    /**
+     * Server-sent events, each flushed on its own, {@code gapMillis} apart; the body ends {@code tailMillis} after
+     * the last event (a provider that keeps the response open a moment after its terminal event).
+     */
+    public Reply sse(List<String> events, long gapMillis, long tailMillis) {
         return exchange -> {
             exchange.getResponseHeaders().add("content-type", "text/event-stream");
             exchange.sendResponseHeaders(200, 0);
             OutputStream out = exchange.getResponseBody();
             try {
-                for (String event : events) {
-                    out.write(event.getBytes(StandardCharsets.UTF_8));
+                for (int i = 0; i < events.size(); i++) {
+                    out.write(events.get(i).getBytes(StandardCharsets.UTF_8));
                     out.flush();
-                    Thread.sleep(gapMillis);
+                    Thread.sleep(i == events.size() - 1 ? tailMillis : gapMillis);
                 }
             } catch (IOException clientGone) {
                 streamCancelled.countDown();
