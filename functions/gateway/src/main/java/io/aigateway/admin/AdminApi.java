@@ -66,7 +66,8 @@ public final class AdminApi {
 
     public GatewayResponse handle(GatewayRequest request) {
         String path = request.rawPath();
-        if (!path.startsWith("/api/v1/gateways") && !path.equals("/api/v1/stats")) {
+        // Whole segments only: /api/v1/gatewaysX... is no admin route.
+        if (!path.equals("/api/v1/gateways") && !path.startsWith(PREFIX) && !path.equals("/api/v1/stats")) {
             throw notFound();
         }
         auth.check(request.headers());
@@ -345,10 +346,11 @@ public final class AdminApi {
             JsonNode v = f.getValue();
             switch (f.getKey()) {
                 case "feedback" -> {
-                    if (!v.isIntegralNumber() || Math.abs(v.asInt()) > 1) {
+                    // canConvertToInt first: asInt() wraps 4294967297 to 1
+                    if (!v.isIntegralNumber() || !v.canConvertToInt() || Math.abs(v.intValue()) > 1) {
                         throw bad("feedback must be 1 (good), -1 (bad) or 0 (none).");
                     }
-                    feedback = v.asInt();
+                    feedback = v.intValue();
                 }
                 case "score" -> {
                     if (!v.isNumber()) {

@@ -78,6 +78,52 @@ public final class Headers {
         return Collections.unmodifiableList(distinct);
     }
 
+    /** An HTTP field name: one or more {@code tchar} (RFC 9110 section 5.6.2). */
+    public static boolean isToken(String name) {
+        if (name == null || name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!tchar) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * False when a field value holds CR, LF or NUL: the characters that end a header line or the header block on
+     * some parser, so a value holding one could become two fields (RFC 9110 section 5.5).
+     */
+    public static boolean isSafeValue(String value) {
+        if (value == null) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Client input echoed in a message: at most 64 characters, printable ASCII, others as '?'. */
+    public static String printable(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 64));
+        for (int i = 0; i < s.length() && b.length() < 64; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.toString();
+    }
+
     public Builder toBuilder() {
         Builder builder = new Builder();
         forEach(builder::add);

@@ -1,5 +1,7 @@
 package io.aigateway.provider;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -18,27 +20,46 @@ import java.util.regex.Pattern;
  * @param modelPattern    finds the model in the path when the body does not name it (group "model")
  * @param pathHint        what the path after the slug must hold, for error messages
  * @param streamPattern   paths that ask for a streamed answer when the body does not say so (Gemini, Bedrock)
+ * @param pathForms       other path shapes the provider accepts (an official SDK's own URL layout), tried in order
+ *                        before the main one
  */
 public record Provider(String slug, String baseTemplate, Pattern hostPattern, boolean consumesMatch,
-                       Pattern modelPattern, String pathHint, Pattern streamPattern) {
+                       Pattern modelPattern, String pathHint, Pattern streamPattern, List<PathForm> pathForms) {
+
+    /**
+     * Another accepted path shape: when {@code prefix} matches at the start of the path after the slug, the matched
+     * part is consumed, its named groups fill {@code baseTemplate} (checked as strictly as the main form's), and the
+     * rest of the path follows that base.
+     */
+    public record PathForm(Pattern prefix, String baseTemplate) {
+    }
 
     public static Provider fixed(String slug, String baseUrl) {
-        return new Provider(slug, baseUrl, null, false, null, "the provider's own path", null);
+        return new Provider(slug, baseUrl, null, false, null, "the provider's own path", null, List.of());
     }
 
     public static Provider templated(String slug, String baseTemplate, String hostRegex, boolean consumesMatch,
                                      String pathHint) {
-        return new Provider(slug, baseTemplate, Pattern.compile(hostRegex), consumesMatch, null, pathHint, null);
+        return new Provider(slug, baseTemplate, Pattern.compile(hostRegex), consumesMatch, null, pathHint, null,
+                List.of());
     }
 
     public Provider withModelPattern(String regex) {
         return new Provider(slug, baseTemplate, hostPattern, consumesMatch, Pattern.compile(regex), pathHint,
-                streamPattern);
+                streamPattern, pathForms);
     }
 
     public Provider withStreamPattern(String regex) {
         return new Provider(slug, baseTemplate, hostPattern, consumesMatch, modelPattern, pathHint,
-                Pattern.compile(regex));
+                Pattern.compile(regex), pathForms);
+    }
+
+    /** Adds a path shape, tried after those added before it and before the main form. */
+    public Provider withPathForm(String prefixRegex, String formBaseTemplate) {
+        List<PathForm> forms = new ArrayList<>(pathForms);
+        forms.add(new PathForm(Pattern.compile(prefixRegex), formBaseTemplate));
+        return new Provider(slug, baseTemplate, hostPattern, consumesMatch, modelPattern, pathHint, streamPattern,
+                List.copyOf(forms));
     }
 
     public boolean isStreamingPath(String restPath) {
@@ -50,12 +71,29 @@ public record Provider(String slug, String baseTemplate, Pattern hostPattern, bo
             return Optional.empty();
         }
         Matcher m = modelPattern.matcher(restPath);
-        return m.find() ? Optional.of(m.group("model")) : Optional.empty();
+        return m.find() ? Optional.of(decoded(m.group("model"))) : Optional.empty();
     }
 
-    /** Fills the template; returns null when the path lacks what the template needs. */
-    String fill(Map<String, String> params) {
-        String url = baseTemplate;
+    /**
+     * A model id as the provider means it: SDKs percent-encode ids in paths (boto3 sends Bedrock's
+     * {@code anthropic.claude-3-haiku-20240307-v1:0} as {@code ...-v1%3A0}), and logs, filters, prices and metrics
+     * need the id itself. Only the copy is decoded; the path sent upstream keeps its bytes. Left as it is when it is
+     * not well-formed UTF-8 percent-encoding.
+     */
+    static String decoded(String id) {
+        if (id.indexOf('%') < 0) {
+            return id;
+        }
+        try {
+            return RouteParser.decodeStrict(id);
+        } catch (RuntimeException malformed) {
+            return id;
+        }
+    }
+
+    /** Fills a template; returns null when the path lacks what the template needs. */
+    static String fill(String template, Map<String, String> params) {
+        String url = template;
         for (Map.Entry<String, String> p : params.entrySet()) {
             url = url.replace("{" + p.getKey() + "}", p.getValue());
         }

@@ -13,13 +13,24 @@ import java.util.Optional;
 public final class ProviderRegistry {
     private static final String GOOGLE_MODEL = "/models/(?<model>[A-Za-z0-9._-]+)(?::|/|$)";
     private static final String GOOGLE_STREAM = ":streamGenerateContent";
+    private static final String AZURE_BASE = "https://{resource}.openai.azure.com/openai";
+    private static final String AZURE_RESOURCE = "(?<resource>[A-Za-z0-9][A-Za-z0-9-]{0,62})";
+    private static final String AZURE_DEPLOYMENT = "(?<deployment>[A-Za-z0-9][A-Za-z0-9._-]{0,63})";
+    private static final String GROQ_BASE = "https://api.groq.com/openai/v1";
 
     private static final List<Provider> DEFAULTS = List.of(
             Provider.fixed("openai", "https://api.openai.com/v1"),
             Provider.fixed("anthropic", "https://api.anthropic.com"),
-            Provider.templated("azure-openai", "https://{resource}.openai.azure.com/openai/deployments/{deployment}",
-                    "^/(?<resource>[A-Za-z0-9][A-Za-z0-9-]{0,62})/(?<deployment>[A-Za-z0-9][A-Za-z0-9._-]{0,63})(?=/|$)",
-                    true, "/{resource}/{deployment}/... (for example /my-resource/gpt-4o/chat/completions?api-version=2024-10-21)")
+            // Cloudflare's /{resource}/{deployment}/..., and the AzureOpenAI SDK's own layout under
+            // azure_endpoint=.../azure-openai/{resource}: /openai/deployments/{deployment}/... and /openai/... (files,
+            // batches, responses, the v1 API).
+            Provider.templated("azure-openai", AZURE_BASE + "/deployments/{deployment}",
+                    "^/" + AZURE_RESOURCE + "/" + AZURE_DEPLOYMENT + "(?=/|$)", true,
+                    "/{resource}/{deployment}/... or /{resource}/openai/deployments/{deployment}/... (for example"
+                            + " /my-resource/gpt-4o/chat/completions?api-version=2024-10-21)")
+                    .withPathForm("^/" + AZURE_RESOURCE + "/openai/deployments/" + AZURE_DEPLOYMENT + "(?=/|$)",
+                            AZURE_BASE + "/deployments/{deployment}")
+                    .withPathForm("^/" + AZURE_RESOURCE + "/openai(?=/|$)", AZURE_BASE)
                     .withModelPattern("^/[^/]+/(?<model>[^/]+)"),
             Provider.fixed("google-ai-studio", "https://generativelanguage.googleapis.com").withModelPattern(GOOGLE_MODEL)
                     .withStreamPattern(GOOGLE_STREAM),
@@ -35,7 +46,9 @@ public final class ProviderRegistry {
             Provider.fixed("workers-ai", "https://api.cloudflare.com/client/v4/accounts/{account}/ai/run")
                     .withModelPattern("^/(?<model>@.+)$"),
             Provider.fixed("huggingface", "https://api-inference.huggingface.co/models"),
-            Provider.fixed("groq", "https://api.groq.com/openai/v1"),
+            // Cloudflare's /groq/chat/completions, and the Groq SDK's /groq/openai/v1/chat/completions (it appends
+            // /openai/v1 to its base URL itself): both reach https://api.groq.com/openai/v1/chat/completions.
+            Provider.fixed("groq", GROQ_BASE).withPathForm("^/openai/v1(?=/|$)", GROQ_BASE),
             Provider.fixed("mistral", "https://api.mistral.ai"),
             Provider.fixed("cohere", "https://api.cohere.ai"),
             Provider.fixed("deepseek", "https://api.deepseek.com"),

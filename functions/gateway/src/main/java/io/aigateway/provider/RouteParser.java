@@ -4,8 +4,12 @@ import io.aigateway.core.ErrorCode;
 import io.aigateway.core.GatewayException;
 
 import java.net.URI;
-import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -72,26 +76,45 @@ public final class RouteParser {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("account", path.account());
         String forwarded = rest;
-        if (provider.hostPattern() != null) {
+        String template = provider.baseTemplate();
+        Matcher matched = null;
+        boolean consume = provider.consumesMatch();
+        for (Provider.PathForm form : provider.pathForms()) {
+            Matcher m = form.prefix().matcher(rest);
+            if (m.lookingAt()) {
+                matched = m;
+                template = form.baseTemplate();
+                consume = true;
+                break;
+            }
+        }
+        if (matched == null && provider.hostPattern() != null) {
             Matcher m = provider.hostPattern().matcher(rest);
             if (!m.find()) {
                 throw badPath("The " + provider.slug() + " path must look like " + provider.pathHint() + ".");
             }
-            for (String group : groupNames(provider.hostPattern())) {
-                params.put(group, hostParam(group, m.group(group)));
+            matched = m;
+        }
+        if (matched != null) {
+            for (String group : groupNames(matched.pattern())) {
+                String value = matched.group(group);
+                if (value != null) {
+                    params.put(group, hostParam(group, value));
+                }
             }
-            if (provider.consumesMatch()) {
-                forwarded = rest.substring(m.end());
+            if (consume) {
+                forwarded = rest.substring(matched.end());
             }
         }
-        String base = provider.fill(params);
+        String base = Provider.fill(template, params);
         if (base == null) {
             throw badPath("The " + provider.slug() + " path is missing a part the provider needs.");
         }
         URI baseUri = URI.create(base);
         URI origin = registry.override(provider.slug()).orElse(null);
         if (origin != null) {
-            baseUri = provider.hostPattern() == null && !provider.baseTemplate().contains("{")
+            // A fixed base is replaced whole; a templated one keeps its path (the part the request chose).
+            baseUri = !template.contains("{")
                     ? origin
                     : URI.create(origin.getScheme() + "://" + origin.getRawAuthority() + nullToEmpty(baseUri.getRawPath()));
         }
@@ -118,16 +141,105 @@ public final class RouteParser {
         return uri;
     }
 
-    private static void checkSegments(String rest) {
+    /**
+     * Refuses a provider path that could leave the provider's base path on any server that decodes it further:
+     * every layer of percent-encoding is peeled (up to {@link #MAX_DECODE_ROUNDS}, so {@code %25252e} is seen as
+     * {@code .}), each layer is NFKC-normalised (fullwidth {@code U+FF0E} is a dot, {@code U+FF0F} a slash), split on
+     * slashes it decoded to ({@code ..%2F}), and stripped of path parameters ({@code ..;x}). No piece may then be a
+     * dot segment; backslashes, control characters and byte sequences that are not UTF-8 (overlong {@code %C0%AE})
+     * are refused outright. Encoded slashes between ordinary names stay allowed (Bedrock ARNs use them).
+     */
+    static void checkSegments(String rest) {
         for (String segment : rest.split("/", -1)) {
-            String once = decode(segment);
-            String twice = decode(once);
-            if (isDot(once) || isDot(twice) || once.indexOf('\\') >= 0 || twice.indexOf('\\') >= 0
-                    || hasControl(once)) {
-                throw new GatewayException(ErrorCode.PATH_TRAVERSAL,
-                        "Path segments '.', '..' and backslashes are not allowed, encoded or not.");
+            String layer = segment;
+            for (int round = 0; ; round++) {
+                checkLayer(layer);
+                if (!hasEscape(layer)) {
+                    break;
+                }
+                if (round == MAX_DECODE_ROUNDS) {
+                    throw traversal("The path is percent-encoded too many times over.");
+                }
+                layer = decodeStrict(layer);
             }
         }
+    }
+
+    private static final int MAX_DECODE_ROUNDS = 8;
+
+    private static void checkLayer(String layer) {
+        String normalised = layer;
+        for (int i = 0; i < layer.length(); i++) {
+            if (layer.charAt(i) >= 0x80) {
+                normalised = Normalizer.normalize(layer, Normalizer.Form.NFKC);
+                break;
+            }
+        }
+        if (normalised.indexOf('\\') >= 0 || hasControl(normalised)) {
+            throw traversal("Path segments '.', '..' and backslashes are not allowed, encoded or not.");
+        }
+        for (String piece : normalised.split("/", -1)) {
+            int parameters = piece.indexOf(';');
+            String name = (parameters >= 0 ? piece.substring(0, parameters) : piece).strip();
+            if (!name.isEmpty() && name.chars().allMatch(c -> c == '.' || Character.isWhitespace(c))) {
+                throw traversal("Path segments '.', '..' and backslashes are not allowed, encoded or not"
+                        + " (nor as '..;', fullwidth dots or encoded slashes).");
+            }
+        }
+    }
+
+    /** True when some '%' is followed by two hex digits: another layer of encoding to peel. */
+    private static boolean hasEscape(String s) {
+        for (int i = s.indexOf('%'); i >= 0 && i + 2 < s.length(); i = s.indexOf('%', i + 1)) {
+            if (HexFormat.isHexDigit(s.charAt(i + 1)) && HexFormat.isHexDigit(s.charAt(i + 2))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Percent-decodes one layer as UTF-8, strictly: bytes that are not well-formed UTF-8 (overlong forms of '.' or
+     * '/', lone continuation bytes) are refused rather than replaced. A '%' not followed by two hex digits stays as
+     * it is; '+' stays '+'.
+     */
+    static String decodeStrict(String s) {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(s.length());
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); ) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length()
+                    && HexFormat.isHexDigit(s.charAt(i + 1)) && HexFormat.isHexDigit(s.charAt(i + 2))) {
+                bytes.write(HexFormat.fromHexDigits(s, i + 1, i + 3));
+                i += 3;
+                continue;
+            }
+            flushUtf8(bytes, out);
+            out.append(c);
+            i++;
+        }
+        flushUtf8(bytes, out);
+        return out.toString();
+    }
+
+    private static void flushUtf8(java.io.ByteArrayOutputStream bytes, StringBuilder out) {
+        if (bytes.size() == 0) {
+            return;
+        }
+        try {
+            out.append(StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes.toByteArray())));
+        } catch (CharacterCodingException e) {
+            throw traversal("Percent-encoded bytes in the path must be well-formed UTF-8"
+                    + " (overlong forms such as %C0%AE are refused).");
+        }
+        bytes.reset();
+    }
+
+    private static GatewayException traversal(String message) {
+        return new GatewayException(ErrorCode.PATH_TRAVERSAL, message);
     }
 
     private static String hostParam(String name, String value) {
@@ -138,28 +250,14 @@ public final class RouteParser {
         return value;
     }
 
-    private static boolean isDot(String s) {
-        return ".".equals(s) || "..".equals(s);
-    }
-
     private static boolean hasControl(String s) {
         for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) < 0x20 || s.charAt(i) == 0x7f) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static String decode(String s) {
-        if (s.indexOf('%') < 0) {
-            return s;
-        }
-        try {
-            return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw badPath("The path has an invalid percent-encoding.");
-        }
     }
 
     private static Iterable<String> groupNames(Pattern pattern) {

@@ -144,6 +144,10 @@ public final class UniversalStep implements Interceptor {
             if (!h.getValue().isValueNode()) {
                 throw bad(where + "header '" + h.getKey() + "' must be a string.");
             }
+            if (!Headers.isToken(h.getKey()) || !Headers.isSafeValue(h.getValue().asText())) {
+                throw new GatewayException(ErrorCode.BAD_HEADER, where + "header '" + Headers.printable(h.getKey())
+                        + "' needs a valid HTTP field name and a value on one line (no CR, LF or NUL).");
+            }
             headers.set(h.getKey(), h.getValue().asText());
         }
         JsonNode body = node.path("query");
