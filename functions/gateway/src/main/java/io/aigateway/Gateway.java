@@ -4,6 +4,7 @@ import io.aigateway.admin.AdminApi;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.config.SettingsCache;
 import io.aigateway.core.ChunkSink;
+import io.aigateway.core.Cors;
 import io.aigateway.cost.CustomCost;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.ErrorShape;
@@ -128,6 +129,9 @@ public final class Gateway {
     }
 
     private GatewayResponse proxy(GatewayRequest request, boolean priming) {
+        if (Cors.isPreflight(request)) {
+            return preflight(request);
+        }
         if (!priming) {
             admin.countProxied();
         }
@@ -160,7 +164,8 @@ public final class Gateway {
             ex.providerSlug = gp.providerSlug();
             ex.route = routes.parse(gp, request.rawQuery());
             RequestBodyInfo body = RequestBodyInfo.inspect(request.body());
-            ex.model = body.model() != null ? body.model() : ex.route.provider().modelFromPath(ex.route.restPath()).orElse(null);
+            ex.model = body.model() != null ? body.model() : ex.route.provider().modelFromPath(ex.route.restPath())
+                    .or(() -> ex.route.provider().modelFromPath(ex.route.upstreamUri().getRawPath())).orElse(null);
             ex.streamRequested = body.stream() || ex.route.provider().isStreamingPath(ex.route.restPath());
             return recorded(ex, new InterceptorChain(direct, ex).proceed());
         } catch (GatewayException e) {
@@ -169,6 +174,16 @@ public final class Gateway {
             LOG.error("unexpected failure on {} {}: {}", request.method(), safePath(request.rawPath()), e.toString());
             return failed(ex, new GatewayException(ErrorCode.INTERNAL,
                     "The gateway failed unexpectedly; the failure was logged."));
+        }
+    }
+
+    /** A browser's preflight, answered here: never proxied, logged or counted against limits. */
+    private GatewayResponse preflight(GatewayRequest request) {
+        try {
+            RouteParser.GatewayPath gp = routes.splitGatewayPath(request.rawPath());
+            return Cors.preflight(request, settings.get(gp.gatewayId()).settings().corsOrigins());
+        } catch (GatewayException unknownOrUnreadable) {
+            return Cors.preflight(request, List.of()); // no allowed origin: the browser refuses
         }
     }
 
@@ -195,6 +210,9 @@ public final class Gateway {
         }
         if (ex.options != null && ex.options.eventId() != null) {
             headers.set("cf-aig-event-id", ex.options.eventId());
+        }
+        if (ex.settings != null) {
+            Cors.decorate(headers, ex.clientRequest(), ex.settings.corsOrigins());
         }
         GatewayResponse out = response.withHeaders(headers.build());
         if (out.body() instanceof ResponseBody.Stream stream) {

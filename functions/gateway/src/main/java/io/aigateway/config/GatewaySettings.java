@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  * @param priceOverrides        per model id, USD per million tokens; beat the shipped price table
  * @param cacheKeyShared        {@code cf-aig-cache-key} entries are shared by every caller of the gateway, whatever
  *                              its provider key or provider (default false: scoped to both)
+ * @param corsOrigins           browser origins allowed to call the gateway ({@code "*"} for any); empty: no CORS
  */
 public record GatewaySettings(
         String id,
@@ -48,7 +49,8 @@ public record GatewaySettings(
         Map<String, ModelPrice> priceOverrides,
         long createdAt,
         long modifiedAt,
-        boolean cacheKeyShared) {
+        boolean cacheKeyShared,
+        List<String> corsOrigins) {
 
     public static final int MIN_CACHE_TTL = 60;
     public static final int MAX_CACHE_TTL = 30 * 86_400;
@@ -88,7 +90,7 @@ public record GatewaySettings(
                 envInt(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30),
                 envInt(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000),
                 Map.of(),
-                0, 0, false).validated();
+                0, 0, false, List.of()).validated();
     }
 
     /**
@@ -103,7 +105,7 @@ public record GatewaySettings(
         return new GatewaySettings(newId, cacheTtl, collectLogs, rateLimitingLimit, rateLimitingInterval,
                 rateLimitingTechnique, rateLimitingRules, rateLimitingFailClosed, authentication, retryMaxAttempts,
                 retryDelay, retryBackoff, logRetentionDays, requestTimeout, priceOverrides, createdAt, modifiedAt,
-                cacheKeyShared);
+                cacheKeyShared, corsOrigins);
     }
 
     /** Applies a PUT body on top of these settings; unknown or invalid fields are a 400 naming the field. */
@@ -126,6 +128,7 @@ public record GatewaySettings(
         int timeout = requestTimeout;
         Map<String, ModelPrice> prices = priceOverrides;
         boolean keyShared = cacheKeyShared;
+        List<String> origins = corsOrigins;
         Iterator<Map.Entry<String, JsonNode>> fields = patch.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
@@ -147,11 +150,13 @@ public record GatewaySettings(
                 case "request_timeout" -> timeout = integer(f.getKey(), v);
                 case "price_overrides" -> prices = ModelPrice.overridesFromJson(v);
                 case "cache_key_shared" -> keyShared = bool(f.getKey(), v);
+                case "cors_origins" -> origins = origins(f.getKey(), v);
                 default -> throw bad(f.getKey(), "is not a gateway setting");
             }
         }
         return new GatewaySettings(id, cacheTtl, collectLogs, rlLimit, rlInterval, rlTechnique, rules, failClosed, auth,
-                attempts, delay, backoff, retention, timeout, prices, createdAt == 0 ? now : createdAt, now, keyShared)
+                attempts, delay, backoff, retention, timeout, prices, createdAt == 0 ? now : createdAt, now, keyShared,
+                origins)
                 .validated();
     }
 
@@ -205,6 +210,7 @@ public record GatewaySettings(
         o.put("request_timeout", requestTimeout);
         o.set("price_overrides", ModelPrice.overridesToJson(priceOverrides));
         o.put("cache_key_shared", cacheKeyShared);
+        corsOrigins.forEach(o.putArray("cors_origins")::add);
         if (createdAt > 0) {
             o.put("created_at", java.time.Instant.ofEpochMilli(createdAt).toString());
             o.put("modified_at", java.time.Instant.ofEpochMilli(modifiedAt).toString());
@@ -223,7 +229,25 @@ public record GatewaySettings(
                 merged.rateLimitingInterval, merged.rateLimitingTechnique, merged.rateLimitingRules,
                 merged.rateLimitingFailClosed, merged.authentication, merged.retryMaxAttempts, merged.retryDelay,
                 merged.retryBackoff, merged.logRetentionDays, merged.requestTimeout, merged.priceOverrides, created,
-                modified, merged.cacheKeyShared);
+                modified, merged.cacheKeyShared, merged.corsOrigins);
+    }
+
+    private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?");
+
+    /** {@code ["https://app.example.com", "http://localhost:3000"]} or {@code ["*"]}: scheme, host and port only. */
+    private static List<String> origins(String field, JsonNode v) {
+        if (!v.isArray() || v.size() > 50) {
+            throw bad(field, "must be a list of at most 50 origins such as \"https://app.example.com\", or [\"*\"]");
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode o : v) {
+            String origin = o.isTextual() ? o.asText() : "";
+            if (!"*".equals(origin) && !ORIGIN.matcher(origin).matches()) {
+                throw bad(field, "holds '" + o + "'; an origin is scheme://host[:port] with no path, or \"*\"");
+            }
+            out.add(origin);
+        }
+        return List.copyOf(out);
     }
 
     private static List<RateLimitRule> rules(JsonNode v) {

@@ -31,7 +31,8 @@ public final class ProviderRegistry {
                     .withPathForm("^/" + AZURE_RESOURCE + "/openai/deployments/" + AZURE_DEPLOYMENT + "(?=/|$)",
                             AZURE_BASE + "/deployments/{deployment}")
                     .withPathForm("^/" + AZURE_RESOURCE + "/openai(?=/|$)", AZURE_BASE)
-                    .withModelPattern("^/[^/]+/(?<model>[^/]+)"),
+                    // the deployment names the model; it is in the upstream path, not in what is left of the route
+                    .withModelPattern("/deployments/(?<model>[^/]+)"),
             Provider.fixed("google-ai-studio", "https://generativelanguage.googleapis.com").withModelPattern(GOOGLE_MODEL)
                     .withStreamPattern(GOOGLE_STREAM),
             Provider.templated("google-vertex-ai", "https://{location}aiplatform.googleapis.com",
