@@ -10,9 +10,16 @@ import io.aigateway.core.Headers;
  * @param tokensIn         as the provider reported them; -1 when it did not
  * @param createdAtMillis  when the provider's answer was stored
  * @param expiresAtSeconds epoch seconds; the entry is not served from that second on
+ * @param cost             what the original request cost (USD), which is what a hit saves; null when unknown
  */
 public record CacheEntry(int status, Headers headers, byte[] body, boolean stream, long tokensIn, long tokensOut,
-                         String model, long createdAtMillis, long expiresAtSeconds) {
+                         String model, long createdAtMillis, long expiresAtSeconds, Double cost) {
+
+    /** An entry whose original cost is unknown. */
+    public CacheEntry(int status, Headers headers, byte[] body, boolean stream, long tokensIn, long tokensOut,
+                      String model, long createdAtMillis, long expiresAtSeconds) {
+        this(status, headers, body, stream, tokensIn, tokensOut, model, createdAtMillis, expiresAtSeconds, null);
+    }
 
     public boolean expiredAt(long nowMillis) {
         return nowMillis >= expiresAtSeconds * 1000L;

@@ -159,8 +159,19 @@ public final class CacheStep implements Interceptor {
         return ex.settings != null ? ex.settings.requestTimeout() : 120_000;
     }
 
+    /** The answer's cost as its own log will state it: a hit on it saves exactly that. */
+    private static Double originalCost(Exchange ex) {
+        try {
+            return io.aigateway.cost.CostCalculator.standard().cost(ex, ex.customCost,
+                    ex.settings == null ? java.util.Map.of() : ex.settings.priceOverrides()).usd();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     private static GatewayResponse hit(Exchange ex, CacheEntry entry) {
         ex.cacheStatus = "HIT";
+        ex.cachedOriginalCost = entry.cost();
         ex.status = entry.status();
         Usage usage = new Usage();
         if (entry.tokensIn() >= 0) {
@@ -247,7 +258,7 @@ public final class CacheStep implements Interceptor {
             Usage usage = ex.usage;
             String model = usage.model() != null ? usage.model() : ex.model;
             CacheEntry entry = new CacheEntry(status, headers, result.body(), key.stream(), usage.tokensIn(),
-                    usage.tokensOut(), model, now, now / 1000 + ttlSeconds);
+                    usage.tokensOut(), model, now, now / 1000 + ttlSeconds, originalCost(ex));
             byte[] gzipped = result.gzipped();
             if (ex.priming) {
                 CacheStore.toItem(key, entry, gzipped); // warms the mapping; a priming request stores nothing

@@ -296,6 +296,9 @@ public final class CacheStore {
         if (e.model() != null && !e.model().isEmpty()) {
             item.put("model", AttributeValue.fromS(e.model()));
         }
+        if (e.cost() != null && io.aigateway.store.DynamoNumbers.storable(e.cost())) {
+            item.put("cost", AttributeValue.fromN(java.math.BigDecimal.valueOf(e.cost()).toPlainString()));
+        }
         return item;
     }
 
@@ -324,7 +327,8 @@ public final class CacheStore {
                 number(item, "tokensOut", -1),
                 model == null ? null : model.s(),
                 number(item, "createdAt", 0),
-                number(item, TableSchema.EXPIRES_AT, 0));
+                number(item, TableSchema.EXPIRES_AT, 0),
+                item.containsKey("cost") ? Double.valueOf(item.get("cost").n()) : null);
     }
 
     private static long number(Map<String, AttributeValue> item, String name, long fallback) {

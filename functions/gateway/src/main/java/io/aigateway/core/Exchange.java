@@ -48,6 +48,8 @@ public final class Exchange {
     /** Parsed cf-aig-custom-cost; null when absent. */
     public io.aigateway.cost.CustomCost customCost;
     public Double costSaved;
+    /** On a cache hit: what the cached answer's original request cost, when the entry knows it. */
+    public Double cachedOriginalCost;
     public boolean costEstimated;
     /** Set by the universal endpoint for its current step (the step's own config); else taken from headers. */
     public io.aigateway.upstream.RetryPolicy retryPolicy;

@@ -87,7 +87,9 @@ public final class RequestRecorder {
             ex.cost = cost.usd();
             ex.costEstimated = cost.estimated();
             Cost saved = costs.costSaved(ex, ex.customCost, overrides);
-            ex.costSaved = saved == null ? null : saved.usd();
+            // a hit saves what the original request cost (its own prices, cached-token discounts included)
+            ex.costSaved = ex.cached() && ex.cachedOriginalCost != null ? ex.cachedOriginalCost
+                    : saved == null ? null : saved.usd();
         } catch (RuntimeException e) {
             LOG.warn("cost not computed: {}", e.getClass().getSimpleName());
         }
