@@ -1,74 +1,66 @@
 #!/usr/bin/env python3
 """The official Anthropic Python SDK through the gateway, changed in nothing but base_url.
 
-Usage: anthropic_e2e.py BASE_URL MODEL_CREATE MODEL_STREAM
-The API key comes from ANTHROPIC_API_KEY, as it would for any user of the SDK.
+Usage: anthropic_e2e.py CONFIG_JSON, with base_url, limited_url (a gateway limited to 1 request) and models
+(plain, stream, cached, error). The API key comes from ANTHROPIC_API_KEY, as it would for any user of the SDK.
 
-Prints one JSON line with what each call returned; exits non-zero on any exception.
-Run by io.aigateway.local.OfficialSdkEndToEndTest (needs: pip install openai anthropic).
+Cases: plain (with_raw_response, to read the gateway's headers), streamed (the SDK's messages.stream helper),
+cached (the same request twice with cf-aig-cache-ttl through extra_headers) and error (a gateway-made 429 must
+raise anthropic.RateLimitError). max_retries=0 throughout. Run by io.aigateway.local.OfficialSdkEndToEndTest.
 """
-import json
-import sys
-import time
-import traceback
+from sdk_e2e import CACHE_HEADERS, Arrivals, gateway_headers, run, until_refused
+
+PROMPT = [{"role": "user", "content": "Say hello"}]
 
 
 def text_of(message):
     return "".join(block.text for block in message.content if block.type == "text")
 
 
-def usage_of(message):
-    return {"input_tokens": message.usage.input_tokens, "output_tokens": message.usage.output_tokens}
-
-
-def main(argv):
-    if len(argv) != 4:
-        print(__doc__, file=sys.stderr)
-        return 2
-    base_url, model_create, model_stream = argv[1:]
-
+def main(cfg):
     import anthropic
 
-    client = anthropic.Anthropic(base_url=base_url, max_retries=0, timeout=30.0)
-    prompt = [{"role": "user", "content": "Say hello"}]
+    models = cfg["models"]
+    client = anthropic.Anthropic(base_url=cfg["base_url"], max_retries=0, timeout=30.0)
+    limited = anthropic.Anthropic(base_url=cfg["limited_url"], max_retries=0, timeout=30.0)
     out = {"sdk": "anthropic", "sdk_version": anthropic.__version__}
 
+    def create(on, model, **kwargs):
+        raw = on.messages.with_raw_response.create(model=model, max_tokens=256, messages=PROMPT, **kwargs)
+        message = raw.parse()
+        return {
+            "id": message.id,
+            "model": message.model,
+            "content": text_of(message),
+            "stop_reason": message.stop_reason,
+            "usage": message.usage.model_dump(),
+            "headers": gateway_headers(raw.headers),
+        }
+
     # 1. plain message
-    message = client.messages.create(model=model_create, max_tokens=256, messages=prompt)
-    out["create"] = {
-        "id": message.id,
-        "model": message.model,
-        "content": text_of(message),
-        "stop_reason": message.stop_reason,
-        "usage": usage_of(message),
-    }
+    out["plain"] = create(client, models["plain"])
 
     # 2. streamed message through the SDK's stream helper
-    parts, arrivals = [], []
-    with client.messages.stream(model=model_stream, max_tokens=256, messages=prompt) as stream:
+    arrivals = Arrivals(cfg["first_piece_url"])
+    with client.messages.stream(model=models["stream"], max_tokens=256, messages=PROMPT) as stream:
         for text in stream.text_stream:
-            parts.append(text)
-            arrivals.append(time.monotonic())
+            arrivals.add(text)
         final = stream.get_final_message()
-    out["stream"] = {
-        "id": final.id,
-        "model": final.model,
-        "content": "".join(parts),
-        "final_content": text_of(final),
-        "content_chunks": len(parts),
-        "stop_reason": final.stop_reason,
-        "usage": usage_of(final),
-        # how far apart the first and the last text delta arrived: ~0 when something buffered the stream
-        "first_to_last_ms": round((arrivals[-1] - arrivals[0]) * 1000) if len(arrivals) > 1 else 0,
-    }
+        headers = gateway_headers(stream.response.headers)
+    out["stream"] = dict(arrivals.describe(), id=final.id, model=final.model, final_content=text_of(final),
+                         stop_reason=final.stop_reason, usage=final.usage.model_dump(), headers=headers)
 
-    print(json.dumps(out), flush=True)
-    return 0
+    # 3. cached: the same request twice, cf-aig-cache-ttl through extra_headers
+    out["cached"] = [create(client, models["cached"], extra_headers=CACHE_HEADERS) for _ in range(2)]
+
+    # 4. error: a gateway limited to 1 request answers 429 in Anthropic's error shape
+    def describe(e):
+        return {"status": e.status_code, "body": e.body, "message": e.message,
+                "headers": gateway_headers(e.response.headers)}
+
+    out["error"] = until_refused(lambda: create(limited, models["error"]), anthropic.RateLimitError, describe)
+    return out
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main(sys.argv))
-    except Exception:  # noqa: BLE001 - any failure of the SDK is the test's failure
-        traceback.print_exc()
-        sys.exit(1)
+    run(main)
