@@ -12,26 +12,34 @@
 #   2. starts a stub upstream on nginx (generated config in a temp dir, 1 worker): POST /v1/chat/completions answers
 #      a realistic OpenAI chat completion with usage; POST /sse/v1/chat/completions a realistic SSE stream
 #      (5 content chunks, a finish chunk, a usage chunk, data: [DONE]).
-#   3. starts our local runtime (--in-memory, request logging on, JVM flags from BENCH_JVM_OPTS) with
+#   3. starts our local runtime (--data on a fresh temp dir, request logging on, JVM flags from BENCH_JVM_OPTS): each
+#      request's record is appended to the durable journal (DIR/journal) before its response is sent, and the
+#      runtime's drain thread ingests the journal into the embedded DynamoDB Local (DIR) with the same Ingest code as
+#      the AWS log-ingest function, so the run carries the whole record path; with
 #      GATEWAY_UPSTREAM_OPENAI -> stub /v1 and GATEWAY_UPSTREAM_GROQ -> stub /sse/v1, and Portkey (--headless
 #      --port=N) routed to the same stub with x-portkey-provider / x-portkey-custom-host; waits for each (bounded),
 #      checks one response of every target and scenario (and that our cache answers HIT), waits (bounded) for the
-#      machine to be quiet, warms our JVM up until the JIT is quiet (bounded), and warms each target up per scenario.
+#      machine to be quiet, warms our JVM up until the JIT is quiet (bounded, just before our cells), and warms each
+#      target up per scenario.
 #   4. measures with wrk (2 threads, 1 at c=1, --latency, Lua POST with JSON body, authorization: Bearer sk-bench):
-#      targets direct (nginx), ours, portkey x concurrency (BENCH_CONCURRENCY) x scenarios
+#      targets direct (nginx), portkey, ours, in that order (ours last: its journal keeps being ingested after its
+#      cells) x scenarios x concurrency (BENCH_CONCURRENCY); the table lists them by scenario
 #        plain      chat completion (our request logging on)
 #        cache-hit  ours with cf-aig-cache-ttl: 3600 and a fixed body (every request after the first is a memory
 #                   hit); direct plain is the reference; Portkey n/a (its open-source build has no cache store:
 #                   x-portkey-cache-status stays DISABLED even with a cache config)
 #        stream     SSE chat completion (ours through /v1/bench/default/groq/chat/completions)
 #      per cell: req/s, p50/p90/p99/max, errors (non-2xx + socket errors), the target's CPU per request and per
-#      thread group (ours: HTTP carriers, JIT, GC, DynamoDB Local...), request logs stored per second (ours), RSS,
+#      thread group (ours: HTTP carriers, JIT, GC, journal-drain, DynamoDB Local...), request logs ingested per second
+#      and the journal backlog at the end of the cell (ours, from /api/v1/stats), RSS,
 #      and the share of the machine's CPU taken by other processes (a cell above BENCH_FOREIGN_MAX % is measured
 #      once more after a quiet moment, within BENCH_RETRY_BUDGET; the quieter attempt is kept);
 #      then time to first byte of the stream at c=1: BENCH_TTFB_N sequential curl requests per target.
 #   5. samples VmRSS of our gateway and Portkey every 0.5 s (after start, max, per cell, at the end).
-#   6. reads /api/v1/stats when the gateway has it, counts the items of the embedded DynamoDB Local table after
-#      the asynchronous log writers drained (DescribeTable), and samples one request log from the admin API.
+#   6. after the load, waits (polling /api/v1/stats, at most BENCH_DRAIN_MAX s) until records_backlog_bytes is 0,
+#      i.e. every journaled record is ingested, and reports the drain time, then exactly records_ingested (logs stored
+#      by the in-process ingest) against proxied_requests, with records_lost, records_parked, records_duplicate and
+#      ingest_retries; samples one request log from the admin API.
 #   7. prints a markdown table and writes bench/results/latest.json (every figure, machine, JVM, date, ratios).
 #   8. stops every process it started (trap on EXIT), even on failure; every wait and loop is bounded.
 #
@@ -41,8 +49,16 @@
 #   BENCH_JVM_WARMUP   at most this many seconds of JIT warm-up of our JVM first, until C2 is quiet (default 60)
 #   BENCH_CONCURRENCY  connection counts (default "1 32 128")
 #   BENCH_TTFB_N       sequential requests for the streaming time to first byte (default 200)
-#   BENCH_JVM_OPTS     JVM flags of our gateway (default "-XX:+UseParallelGC -Xms1g -Xmx1g": with 256 MB the backlog
-#                      of queued request logs fills the heap under sustained load and GC takes over half the CPU)
+#   BENCH_JVM_OPTS     JVM flags of our gateway (default "-Xmx256m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC": the
+#                      records' backlog now waits in the journal file, not on the heap, so the heap holds only the
+#                      gateway's working set and the embedded DynamoDB Local's; Serial GC on 2 cores leaves both to
+#                      the request threads, has the smallest footprint, and its young pauses stay short at this heap
+#                      size; an OutOfMemoryError ends the process instead of leaving a port that answers nothing)
+#   BENCH_DATA_DIR     parent folder of the gateway's --data temp dir (default /tmp); the journal and DynamoDB
+#                      Local's SQLite file live there, so its file system's fsync cost is part of the figures
+#   BENCH_DRAIN_MAX    seconds to wait at most after the load for the journal to be ingested (default 900); after a
+#                      minute of it, the wait ends early when the drain rate so far says the rest would not be
+#                      ingested within it (the projection is reported)
 #   BENCH_JFR          a file name: record a JFR of our gateway over the run (then: bash bench/jfr-hot.sh FILE)
 #   BENCH_TARGETS      subset of "direct ours portkey" (default all; our gateway always starts, for its stats)
 #   BENCH_SCENARIOS    subset of "plain cache-hit stream" (default all)
@@ -55,7 +71,8 @@
 #
 # Caveat: load generator, gateways and stub share this machine's cores (2 here); figures compare targets under
 # the same conditions, they are not capacities of a dedicated server. Our gateway also carries its request-log
-# store (DynamoDB Local, in the same JVM) on those cores; Portkey's open-source build stores no logs.
+# ingest and store (the drain thread and DynamoDB Local, in the same JVM) on those cores; Portkey's open-source build
+# stores no logs. On AWS the ingest is a separate function and the store is DynamoDB.
 set -Eeuo pipefail
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -66,7 +83,9 @@ DURATION="${BENCH_DURATION:-10}"
 WARMUP="${BENCH_WARMUP:-5}"
 CONCURRENCY="${BENCH_CONCURRENCY:-1 32 128}"
 TTFB_N="${BENCH_TTFB_N:-200}"
-JVM_OPTS="${BENCH_JVM_OPTS:--XX:+UseParallelGC -Xms1g -Xmx1g}"
+JVM_OPTS="${BENCH_JVM_OPTS:--Xmx256m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}"
+DATA_PARENT="${BENCH_DATA_DIR:-/tmp}"
+DRAIN_MAX="${BENCH_DRAIN_MAX:-900}"
 OUT="${BENCH_OUT:-$BENCH_DIR/results/latest.json}"
 PORTKEY_VERSION="1.15.2"
 PORTKEY_DIR="$BENCH_DIR/.portkey"
@@ -78,7 +97,7 @@ has_target() { case " ${TARGETS[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
 for t in "${TARGETS[@]}"; do case "$t" in direct|ours|portkey) ;; *) echo "bench: unknown target $t" >&2; exit 2 ;; esac; done
 for s in "${SCENARIOS[@]}"; do case "$s" in plain|cache-hit|stream) ;; *) echo "bench: unknown scenario $s" >&2; exit 2 ;; esac; done
 
-for v in DURATION WARMUP TTFB_N BENCH_JVM_WARMUP BENCH_IDLE_WAIT BENCH_FOREIGN_MAX BENCH_RETRY_BUDGET; do
+for v in DURATION WARMUP TTFB_N DRAIN_MAX BENCH_JVM_WARMUP BENCH_IDLE_WAIT BENCH_FOREIGN_MAX BENCH_RETRY_BUDGET; do
   val="${!v:-0}"
   [[ "$val" =~ ^[0-9]+$ ]] || { echo "bench: BENCH_${v#BENCH_} must be a whole number of seconds (or percent), not '$val'" >&2; exit 2; }
 done
@@ -90,7 +109,9 @@ die() { log "ERROR: $*"; exit 1; }
 
 # ---------------------------------------------------------------- cleanup
 TMP=""
+DATA_DIR=""
 PIDS=()
+GW_PID=0
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
@@ -99,7 +120,9 @@ cleanup() {
     kill "$pid" 2>/dev/null || true
   done
   for pid in "${PIDS[@]}"; do
-    for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    # our gateway drains its journal for up to 10 s on SIGTERM, and a JFR recording is written on exit: 30 s for it
+    n=50; [ "$pid" = "$GW_PID" ] && n=300
+    for i in $(seq 1 "$n"); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   done
   if [ "$rc" -ne 0 ] && [ -n "$TMP" ] && [ -d "$TMP" ]; then
@@ -107,6 +130,7 @@ cleanup() {
       [ -s "$TMP/$f" ] && { log "last lines of $f:"; tail -n 20 "$TMP/$f" >&2 || true; }
     done
   fi
+  [ -n "$DATA_DIR" ] && rm -rf "$DATA_DIR"
   [ -n "$TMP" ] && rm -rf "$TMP"
   exit "$rc"
 }
@@ -191,6 +215,9 @@ HONO_INSTALLED="$(installed_version @hono/node-server)"
 
 TMP="$(mktemp -d /tmp/aigw-bench.XXXXXX)"
 mkdir -p "$(dirname "$OUT")"
+[ -d "$DATA_PARENT" ] || die "BENCH_DATA_DIR $DATA_PARENT is not a folder"
+DATA_DIR="$(mktemp -d "$DATA_PARENT/aigw-bench-data.XXXXXX")"
+DATA_FS="$(df -T "$DATA_DIR" 2>/dev/null | awk 'NR == 2 {print $2}')"
 
 # ---------------------------------------------------------------- ports
 USED_PORTS=" "
@@ -281,11 +308,11 @@ JFR_OPTS=()
 if [ -n "${BENCH_JFR:-}" ]; then JFR_OPTS=("-XX:StartFlightRecording=filename=${BENCH_JFR},settings=profile,dumponexit=true"); fi
 # shellcheck disable=SC2206
 JVM_ARGS=($JVM_OPTS)
-log "starting our gateway (--port 0: it picks a free port and prints it) with: ${JVM_ARGS[*]} ${JFR_OPTS[*]}"
+log "starting our gateway (--port 0: it picks a free port and prints it; --data $DATA_DIR on ${DATA_FS:-?}) with: ${JVM_ARGS[*]} ${JFR_OPTS[*]}"
 GATEWAY_ADMIN_TOKEN="$ADMIN_TOKEN" \
 GATEWAY_UPSTREAM_OPENAI="$STUB/v1" \
 GATEWAY_UPSTREAM_GROQ="$STUB/sse/v1" \
-  "$JAVA" "${JVM_ARGS[@]}" "${JFR_OPTS[@]}" -jar "$TMP/gateway-local.jar" --in-memory --port 0 --host 127.0.0.1 \
+  "$JAVA" "${JVM_ARGS[@]}" "${JFR_OPTS[@]}" -jar "$TMP/gateway-local.jar" --data "$DATA_DIR" --port 0 --host 127.0.0.1 \
   >"$TMP/gateway.log" 2>&1 &
 GW_PID=$!
 PIDS+=("$GW_PID")
@@ -301,33 +328,10 @@ done
 wait_ready ours "$GW_PID" 30 "http://127.0.0.1:$GW_PORT/healthz"
 GW_READY_MS=$(( ($(date +%s%N) - GW_START) / 1000000 ))
 log "our gateway answers /healthz $GW_READY_MS ms after its start"
-# The embedded DynamoDB Local (its port and table are in the banner) reports a live ItemCount in DescribeTable:
-# about one item per request log, so it shows whether the asynchronous log writers keep up.
-DDB_PORT="$(grep -o 'DynamoDB Local at http://127.0.0.1:[0-9]*' "$TMP/gateway.log" | head -n 1 | grep -o '[0-9]*$' || true)"
-DDB_TABLE="$(grep -o ', table [A-Za-z0-9_.-]*' "$TMP/gateway.log" | head -n 1 | sed 's/, table //' || true)"
-table_stats() { # -> "items bytes" (or "null null")
-  local out=""
-  [ -n "$DDB_PORT" ] && out="$(curl -s --max-time 20 -X POST "http://127.0.0.1:$DDB_PORT/" \
-    -H 'content-type: application/x-amz-json-1.0' -H 'x-amz-target: DynamoDB_20120810.DescribeTable' \
-    -H 'x-amz-date: 20260101T000000Z' \
-    -H 'authorization: AWS4-HMAC-SHA256 Credential=local/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=00' \
-    -d "{\"TableName\":\"${DDB_TABLE:-ai-gateway}\"}" 2>/dev/null \
-    | jq -r '"\(.Table.ItemCount) \(.Table.TableSizeBytes)"' 2>/dev/null | grep -E '^[0-9]+ [0-9]+$' || true)"
-  echo "${out:-null null}"
-}
-table_items() { table_stats | cut -d' ' -f1; }
 admin() { curl -s --max-time 10 -H "authorization: Bearer $ADMIN_TOKEN" "http://127.0.0.1:$GW_PORT$1" || true; }
-proxied_count() { admin /api/v1/stats | jq -r '.result.proxied_requests // empty' 2>/dev/null | grep -E '^[0-9]+$' || echo null; }
-# polls the table until its item count holds still for a second (at most $1 s), prints it
-settled_items() {
-  local n prev=-1 i
-  for i in $(seq 1 "$1"); do
-    n="$(table_items)"
-    [ "$n" = null ] || [ "$n" = "$prev" ] && break
-    prev="$n"; sleep 1
-  done
-  echo "$n"
-}
+# one figure of /api/v1/stats (jq path under .result), "null" when unavailable
+stat_of() { admin /api/v1/stats | jq -r ".result.$1 // empty" 2>/dev/null | grep -E '^[0-9]+$' || echo null; }
+proxied_count() { stat_of proxied_requests; }
 
 PK_PID=0; PK_READY_MS=null
 : > "$TMP/portkey.log"
@@ -442,37 +446,6 @@ for scenario in "${SCENARIOS[@]}"; do
 done
 log "every target answered its scenarios (our cache hit verified: $CACHE_HIT_VERIFIED)"
 
-# Items a logged request adds to the table (the log, its bodies...), measured at a low rate where every log is
-# stored: later, items / this = request logs stored, and proxied - stored = logs lost (a full queue drops them).
-CAL_N=0; ITEMS_PER_LOG=null
-calibrate_round() { # $1 requests per scenario, sequential
-  local n scenario
-  for n in $(seq 1 "$1"); do
-    for scenario in "${SCENARIOS[@]}"; do
-      mapfile -t args < <(curl_args ours "$scenario")
-      curl -s -o /dev/null --max-time 10 "${args[@]}" "$(url_of ours "$scenario")" || true
-    done
-  done
-}
-calibrate_round 20  # first: the items a kind of request creates once (cache entries, sharded hourly counters)
-items_a="$(settled_items 15)"; prox_a="$(proxied_count)"
-if [ "$items_a" != null ]; then
-  for _ in $(seq 1 20); do
-    for scenario in "${SCENARIOS[@]}"; do
-      mapfile -t args < <(curl_args ours "$scenario")
-      curl -s -o /dev/null --max-time 10 "${args[@]}" "$(url_of ours "$scenario")" || true
-      CAL_N=$((CAL_N + 1))
-    done
-  done
-  items_b="$(settled_items 15)"; prox_b="$(proxied_count)"
-  cal_req="$CAL_N"; [ "$prox_a" != null ] && [ "$prox_b" != null ] && cal_req=$((prox_b - prox_a))
-  [ "$items_b" != null ] && [ "$cal_req" -gt 0 ] \
-    && ITEMS_PER_LOG="$(awk -v d="$((items_b - items_a))" -v n="$cal_req" 'BEGIN { printf "%.3f", d / n }')"
-  log "a logged request adds $ITEMS_PER_LOG table items (measured over $cal_req requests)"
-fi
-ITEMS_BASE="${items_b:-null}"; [ "$ITEMS_PER_LOG" = null ] && ITEMS_BASE=null
-PROXIED_BASE="${prox_b:-null}"
-
 # ---------------------------------------------------------------- 5. RSS and CPU sampler
 RSS_LOG="$TMP/rss.log"
 : > "$RSS_LOG"
@@ -558,8 +531,8 @@ measure_cell() { # target scenario conc -> one JSON line
   local target="$1" scenario="$2" c="$3" pid t0 t1 cpu0 cpu1 busy0 busy1 all0 all1 irq0 irq1 ng0 ng1 stub_ticks col rss_max j
   local threads=null
   pid="$(pid_of "$target")"
-  local items0=null items1=null
-  if [ "$target" = ours ]; then thread_ticks "$pid" > "$TMP/threads0"; items0="$(table_items)"; fi
+  local ing0=null ing1=null backlog1=null
+  if [ "$target" = ours ]; then thread_ticks "$pid" > "$TMP/threads0"; ing0="$(stat_of records_ingested)"; fi
   t0=$(date +%s%3N); cpu0="$(proc_cpu_ticks "$pid")"; read -r busy0 all0 irq0 <<< "$(machine_ticks)"; ng0="$(nginx_ticks)"
   [ "$target" = direct ] && cpu0="$ng0"   # nginx: the worker's CPU (the master only forks)
   j="$(run_wrk "$target" "$scenario" "$c" "$DURATION")" || exit 1
@@ -570,10 +543,10 @@ measure_cell() { # target scenario conc -> one JSON line
   rss_max="$(awk -v a="$t0" -v b="$t1" -v c="$col" '$1>=a && $1<=b && $c>m {m=$c} END {print m+0}' "$RSS_LOG")"
   [ "$target" = direct ] && rss_max=null
   if [ "$target" = ours ]; then
-    items1="$(table_items)"
+    ing1="$(stat_of records_ingested)"; backlog1="$(stat_of records_backlog_bytes)"
     thread_ticks "$pid" > "$TMP/threads1"; threads="$(thread_delta_json "$TMP/threads0" "$TMP/threads1")"
   fi
-  echo "$j" | jq -c --argjson threads "${threads:-null}" --argjson items0 "$items0" --argjson items1 "$items1" \
+  echo "$j" | jq -c --argjson threads "${threads:-null}" --argjson ing0 "$ing0" --argjson ing1 "$ing1" --argjson backlog1 "$backlog1" \
     --argjson tms "$((t1 - t0))" --arg t "$target" --arg s "$scenario" --argjson c "$c" --argjson cpu "$(( cpu1 - cpu0 ))" \
     --argjson hz "$TICKS" --argjson rss "$rss_max" \
     --argjson stub "$stub_ticks" --argjson busy "$(( busy1 - busy0 ))" --argjson all "$(( all1 - all0 ))" --argjson irq "$(( irq1 - irq0 ))" \
@@ -600,7 +573,8 @@ measure_cell() { # target scenario conc -> one JSON line
       foreign_cpu_pct: (if $all > 0 then ((($busy - $cpu - $stub) / $hz - $w.wrk_cpu_s) * $hz * 100 / $all | r(1)) else null end),
       loadavg_1m_after: ($load | tonumber),
       server_threads_cpu_pct: $threads,
-      store_items_per_s: (if $items0 == null or $items1 == null then null else (($items1 - $items0) * 1000 / $tms | r(0)) end) }'
+      records_ingested_per_s: (if $ing0 == null or $ing1 == null then null else (($ing1 - $ing0) * 1000 / $tms | r(0)) end),
+      records_backlog_mb_after: (if $backlog1 == null then null else ($backlog1 / 1048576 | r(1)) end) }'
 }
 nginx_ticks() { local w s=0; for w in $(pgrep -P "$NGINX_PID"); do s=$(( s + $(proc_cpu_ticks "$w") )); done; echo "$s"; }
 pid_of() { case "$1" in ours) echo "$GW_PID" ;; portkey) echo "$PK_PID" ;; direct) echo "$NGINX_PID" ;; esac; }
@@ -610,8 +584,10 @@ pid_of() { case "$1" in ours) echo "$GW_PID" ;; portkey) echo "$PK_PID" ;; direc
 # under 5% of the process's CPU in a round, at most BENCH_JVM_WARMUP s (default 60).
 JVM_WARMUP_MAX="${BENCH_JVM_WARMUP:-60}"
 JVM_WARMUP_S=0; JIT_SHARE_PCT=null
-if has_target ours && [ "$JVM_WARMUP_MAX" -gt 0 ]; then
-  round_s=5; [ "$WARMUP" -gt 0 ] && round_s="$WARMUP"
+jvm_warmup() {
+  [ "$JVM_WARMUP_MAX" -gt 0 ] || return 0
+  local round_s=5 i=0 s
+  [ "$WARMUP" -gt 0 ] && round_s="$WARMUP"
   i=0
   while [ "$JVM_WARMUP_S" -lt "$JVM_WARMUP_MAX" ]; do
     s="${SCENARIOS[$(( i % ${#SCENARIOS[@]} ))]}"; i=$((i + 1))
@@ -623,9 +599,17 @@ if has_target ours && [ "$JVM_WARMUP_MAX" -gt 0 ]; then
     log "JVM warm-up ${JVM_WARMUP_S}s ($s): JIT compiler threads ${JIT_SHARE_PCT}% of the gateway's CPU"
     [ "$(echo "$JIT_SHARE_PCT < 5" | awk '{ print ($1 < $3) ? 1 : 0 }')" = 1 ] && break
   done
-fi
-for scenario in "${SCENARIOS[@]}"; do
-  for target in "${TARGETS[@]}"; do
+  return 0
+}
+# Order: the other targets first, ours last (its JVM warm-up just before its cells). Our request records are ingested
+# by the gateway's drain thread into the embedded DynamoDB Local, which stores fewer records per second than the
+# gateway proxies: the journal backlog of our cells keeps that thread and DynamoDB Local busy for minutes after
+# them, which would take CPU from another target measured after ours. The table lists the cells by scenario.
+MEASURE_ORDER=()
+for t in direct portkey ours; do has_target "$t" && MEASURE_ORDER+=("$t"); done
+for target in "${MEASURE_ORDER[@]}"; do
+  [ "$target" = ours ] && jvm_warmup
+  for scenario in "${SCENARIOS[@]}"; do
     supported "$target" "$scenario" || continue
     if [ "$WARMUP" -gt 0 ]; then
       log "warm-up $target/$scenario ${WARMUP}s c=32"
@@ -637,7 +621,7 @@ for scenario in "${SCENARIOS[@]}"; do
         line="$(measure_cell "$target" "$scenario" "$c" | jq -c --argjson a "$attempt" '. + {attempt: $a}')"
         foreign="$(echo "$line" | jq -r '.foreign_cpu_pct // 0 | floor')"
         if [ -z "$best" ] || [ "$foreign" -lt "$(echo "$best" | jq -r '.foreign_cpu_pct // 0 | floor')" ]; then best="$line"; fi
-        log "$(echo "$line" | jq -r '"\(.target)/\(.scenario) c=\(.concurrency): \(.rps) req/s p50 \(.p50_ms) ms p99 \(.p99_ms) ms errors \(.errors.total), server \(.server_cpu_us_per_req) us CPU/req, foreign CPU \(.foreign_cpu_pct)%"')"
+        log "$(echo "$line" | jq -r '"\(.target)/\(.scenario) c=\(.concurrency): \(.rps) req/s p50 \(.p50_ms) ms p99 \(.p99_ms) ms errors \(.errors.total), server \(.server_cpu_us_per_req) us CPU/req, foreign CPU \(.foreign_cpu_pct)%" + (if .target == "ours" then ", records ingested \(.records_ingested_per_s)/s, journal backlog \(.records_backlog_mb_after) MB" else "" end)')"
         # another user of the machine took a share of the CPU: wait for a quieter moment and measure once more,
         # within a bounded budget for the whole run; the attempt with less foreign load is kept
         # (not for direct: nginx is the reference, far from saturating, and the budget is better spent on gateways)
@@ -658,7 +642,7 @@ done
 # time to first byte of the stream, sequential
 TTFB="$TMP/ttfb.jsonl"
 : > "$TTFB"
-case " ${SCENARIOS[*]} " in *" stream "*) TTFB_TARGETS=("${TARGETS[@]}") ;; *) TTFB_TARGETS=() ;; esac
+case " ${SCENARIOS[*]} " in *" stream "*) TTFB_TARGETS=("${MEASURE_ORDER[@]}") ;; *) TTFB_TARGETS=() ;; esac
 for target in "${TTFB_TARGETS[@]}"; do
   mapfile -t args < <(curl_args "$target" stream)
   url="$(url_of "$target" stream)"
@@ -678,23 +662,49 @@ for target in "${TTFB_TARGETS[@]}"; do
   log "TTFB $target: $(tail -n 1 "$TTFB")"
 done
 
-# ---------------------------------------------------------------- 6. gateway stats and a sample log
-# Request logs are written asynchronously (batched) to the embedded DynamoDB Local, whose DescribeTable reports a
-# live ItemCount (about one item per request log): poll it until it stops growing (bounded), then read it.
-DRAIN_START=$(date +%s)
-ITEMS="$(table_items)"; ITEMS_AT_END_OF_LOAD="$ITEMS"; prev=-1; stable=0
-for _ in $(seq 1 60); do
-  [ "$ITEMS" = null ] && break
-  if [ "$ITEMS" = "$prev" ]; then stable=$((stable + 1)); [ "$stable" -ge 2 ] && break; else stable=0; fi
-  prev="$ITEMS"; sleep 1; ITEMS="$(table_items)"
+# ---------------------------------------------------------------- 6. drain, gateway stats and a sample log
+# Every request's record was appended to the journal under --data before its response; the drain thread ingests it
+# into the embedded DynamoDB Local. Wait until the journal is empty (records_backlog_bytes 0), at most DRAIN_MAX s,
+# then compare records_ingested (logs stored by the in-process ingest) with proxied_requests, exactly.
+RSS_GW_LOAD_END_KB="$(proc_rss_kb "$GW_PID")"
+STATS_LOAD_END="$(admin /api/v1/stats)"
+echo "$STATS_LOAD_END" | jq -e .result >/dev/null 2>&1 || STATS_LOAD_END='null'
+BACKLOG_LOAD_END="$(echo "$STATS_LOAD_END" | jq -r '.result.records_backlog_bytes // "null"' 2>/dev/null || echo null)"
+INGESTED_LOAD_END="$(echo "$STATS_LOAD_END" | jq -r '.result.records_ingested // "null"' 2>/dev/null || echo null)"
+log "load done: $(echo "$STATS_LOAD_END" | jq -r '.result | "proxied \(.proxied_requests), ingested \(.records_ingested), journal backlog \(.records_backlog_bytes / 1048576 * 10 | floor / 10) MB"' 2>/dev/null || echo 'no stats'); waiting (at most ${DRAIN_MAX}s) for the journal to be ingested"
+DRAIN_START=$(date +%s%N)
+DRAINED=false; zeros=0; last_note=$(date +%s); drain_begin=$(date +%s); drain_deadline=$(( drain_begin + DRAIN_MAX ))
+DRAIN_PROJECTED_S=null
+while [ "$(date +%s)" -le "$drain_deadline" ]; do
+  backlog="$(stat_of records_backlog_bytes)"
+  if [ "$backlog" = 0 ]; then zeros=$((zeros + 1)); [ "$zeros" -ge 2 ] && { DRAINED=true; break; }; else zeros=0; fi
+  kill -0 "$GW_PID" 2>/dev/null || die "our gateway exited while its journal drained"
+  if [ $(( $(date +%s) - last_note )) -ge 30 ]; then
+    last_note=$(date +%s)
+    ingested_now="$(stat_of records_ingested)"; proxied_now="$(proxied_count)"
+    log "draining: backlog $(awk -v b="$backlog" 'BEGIN { if (b == "null") print "?"; else printf "%.1f", b / 1048576 }') MB, ingested $ingested_now of $proxied_now proxied"
+    # after a minute: projected time for the rest at the rate so far; stop waiting when it cannot end in time
+    elapsed=$(( $(date +%s) - drain_begin ))
+    if [ "$elapsed" -ge 60 ] && [ "$ingested_now" != null ] && [ "$proxied_now" != null ] && [ "$INGESTED_LOAD_END" != null ]; then
+      DRAIN_PROJECTED_S="$(awk -v e="$elapsed" -v i0="$INGESTED_LOAD_END" -v i="$ingested_now" -v p="$proxied_now" \
+        'BEGIN { r = (i - i0) / e; if (r <= 0) print "null"; else printf "%.0f", e + (p - i) / r }')"
+      if [ "$DRAIN_PROJECTED_S" != null ] && [ "$DRAIN_PROJECTED_S" -gt "$DRAIN_MAX" ]; then
+        log "at $(awk -v e="$elapsed" -v i0="$INGESTED_LOAD_END" -v i="$ingested_now" 'BEGIN { printf "%.0f", (i - i0) / e }') records/s the journal would be ingested ~${DRAIN_PROJECTED_S} s after the load (> BENCH_DRAIN_MAX ${DRAIN_MAX} s): not waiting longer"
+        break
+      fi
+    fi
+  fi
+  sleep 0.25
 done
-DRAIN_S=$(( $(date +%s) - DRAIN_START ))
-read -r _ TABLE_BYTES <<< "$(table_stats)"
+DRAIN_S="$(awk -v ns="$(( $(date +%s%N) - DRAIN_START ))" 'BEGIN { printf "%.2f", ns / 1e9 }')"
 STATS="$(admin /api/v1/stats)"
-echo "$STATS" | jq -e . >/dev/null 2>&1 || STATS='null'
+echo "$STATS" | jq -e .result >/dev/null 2>&1 || STATS='null'
+if [ "$DRAINED" = true ]; then log "journal ingested ${DRAIN_S} s after the load: $(echo "$STATS" | jq -c '.result | {proxied_requests, records_ingested, records_lost, records_parked, records_duplicate, ingest_retries}')"
+else log "WARNING: journal not empty after ${DRAIN_MAX}s ($(stat_of records_backlog_bytes) bytes left); records_ingested below proxied_requests by what is left"; fi
 LOG_SAMPLE="$(admin '/api/v1/gateways/default/logs?limit=1')"
 echo "$LOG_SAMPLE" | jq -e . >/dev/null 2>&1 || LOG_SAMPLE='null'
-LOG_DROP_WARNINGS="$(grep -c 'not written' "$TMP/gateway.log" || true)"
+INGEST_WARNINGS="$(grep -c 'not stored yet' "$TMP/gateway.log" || true)"
+DATA_MB="$(du -sm "$DATA_DIR" 2>/dev/null | cut -f1 || echo null)"
 RSS_GW_END_KB="$(proc_rss_kb "$GW_PID")"
 RSS_PK_END_KB="$(proc_rss_kb "$PK_PID")"
 RSS_GW_MAX_KB="$(awk '$2>m {m=$2} END {print m+0}' "$RSS_LOG")"
@@ -716,11 +726,13 @@ jq -n \
   --argjson gwidle "$RSS_GW_IDLE_KB" --argjson gwmax "$RSS_GW_MAX_KB" --argjson gwend "$RSS_GW_END_KB" \
   --argjson pkidle "$RSS_PK_IDLE_KB" --argjson pkmax "$RSS_PK_MAX_KB" --argjson pkend "$RSS_PK_END_KB" \
   --arg gitrev "$GIT_REV" --argjson dirty "$GIT_DIRTY" --arg jarsha "$JAR_SHA256" \
-  --argjson ipl "$ITEMS_PER_LOG" --argjson itemsbase "$ITEMS_BASE" --argjson calpx "${PROXIED_BASE:-null}" \
-  --argjson items "$ITEMS" --argjson items0 "$ITEMS_AT_END_OF_LOAD" --argjson tbytes "$TABLE_BYTES" --argjson drain "$DRAIN_S" --argjson retries "$RETRIES" --argjson idlepct "$IDLE_AT_START" \
+  --argjson statsload "$STATS_LOAD_END" --argjson backlog0 "$BACKLOG_LOAD_END" --argjson ingested0 "$INGESTED_LOAD_END" \
+  --argjson drained "$DRAINED" --argjson drainmax "$DRAIN_MAX" --argjson drainproj "$DRAIN_PROJECTED_S" --arg datafs "${DATA_FS:-unknown}" --argjson datamb "${DATA_MB:-null}" \
+  --argjson gwloadend "$RSS_GW_LOAD_END_KB" \
+  --argjson drain "$DRAIN_S" --argjson retries "$RETRIES" --argjson idlepct "$IDLE_AT_START" \
   --argjson foreignmax "$FOREIGN_MAX" --arg loadend "$(cut -d' ' -f1-3 /proc/loadavg)" \
   --argjson jvmwarm "$JVM_WARMUP_S" --argjson jitshare "$JIT_SHARE_PCT" \
-  --argjson cachehit "$CACHE_HIT_VERIFIED" --argjson dropwarn "$LOG_DROP_WARNINGS" --argjson pklog "$PK_LOG_LINES" '
+  --argjson cachehit "$CACHE_HIT_VERIFIED" --argjson ingestwarn "$INGEST_WARNINGS" --argjson pklog "$PK_LOG_LINES" '
   def r(n): if . == null then null else (. * pow(10; n) | round) / pow(10; n) end;
   def cell(t; s; c): first($cells[] | select(.target == t and .scenario == s and .concurrency == c)) // null;
   def ratio(a; b): if a == null or b == null or b == 0 then null else (a / b | r(3)) end;
@@ -742,33 +754,38 @@ jq -n \
     startup_ms: { ours_until_healthz: $gwready, portkey_until_first_200: $pkready },
     checks: $checks,
     cache_hit_verified: $cachehit,
-    cells: ($cells | map(. + { logs_stored_per_s_est:
-              (if .store_items_per_s == null or $ipl == null or $ipl == 0 then null
-               else (.store_items_per_s / $ipl | r(0)) end) })),
+    cells: ($cells | to_entries | map(.value + {measured_order: (.key + 1)})
+            | sort_by(. as $x | [(["plain", "cache-hit", "stream"] | index($x.scenario)),
+                                 (["direct", "ours", "portkey"] | index($x.target)), $x.concurrency])),
     stream_ttfb: $ttfb,
     memory_mb: {
-      ours: { idle_after_start: ($gwidle / 1024 | r(1)), max: ($gwmax / 1024 | r(1)), end: ($gwend / 1024 | r(1)) },
+      ours: { idle_after_start: ($gwidle / 1024 | r(1)), max: ($gwmax / 1024 | r(1)),
+              end_of_load: ($gwloadend / 1024 | r(1)), end: ($gwend / 1024 | r(1)) },
       portkey: { idle_after_start: ($pkidle / 1024 | r(1)), max: ($pkmax / 1024 | r(1)), end: ($pkend / 1024 | r(1)) }
     },
     gateway: { stats: $stats,
-               table_items_after_drain: $items,
-               table_items_per_proxied_request: (if $items == null or ($stats.result.proxied_requests // 0) == 0 then null
-                                                 else ($items / $stats.result.proxied_requests | r(3)) end),
-               table_items_per_logged_request: $ipl,
-               request_logs_stored_est: (if $ipl == null or $ipl == 0 or $items == null then null
-                                         else (($items - $itemsbase) / $ipl + ($calpx // 0) | round) end),
-               request_logs_lost_est: (if $ipl == null or $ipl == 0 or $items == null or ($stats.result.proxied_requests // null) == null
-                                       then null
-                                       else ([0, $stats.result.proxied_requests - (($items - $itemsbase) / $ipl + ($calpx // 0))] | max | round) end),
-               request_logs_lost_pct_est: (if $ipl == null or $ipl == 0 or $items == null or ($stats.result.proxied_requests // 0) == 0
-                                           then null
-                                           else ([0, 100 - (($items - $itemsbase) / $ipl + ($calpx // 0)) * 100 / $stats.result.proxied_requests] | max | r(1)) end),
-               table_items_when_load_stopped: $items0,
-               table_size_mb_after_drain: (if $tbytes == null then null else ($tbytes / 1048576 | r(1)) end),
-               log_drain_wait_s: $drain,
-               log_backlog_drain_per_s: (if $items == null or $items0 == null or $drain == 0 then null
-                                         else (($items - $items0) / $drain | r(0)) end),
-               log_sample: $logsample, log_write_failure_warnings: $dropwarn },
+               stats_when_load_stopped: $statsload,
+               data_dir_filesystem: $datafs, data_dir_mb_after_drain: $datamb,
+               records: {
+                 proxied_requests: ($stats.result.proxied_requests // null),
+                 records_ingested: ($stats.result.records_ingested // null),
+                 ingested_equals_proxied: (if $stats == null then null
+                                           else $stats.result.records_ingested == $stats.result.proxied_requests end),
+                 not_ingested: (if $stats == null then null
+                                else $stats.result.proxied_requests - $stats.result.records_ingested end),
+                 records_lost: ($stats.result.records_lost // null),
+                 records_parked: ($stats.result.records_parked // null),
+                 records_duplicate: ($stats.result.records_duplicate // null),
+                 ingest_retries: ($stats.result.ingest_retries // null),
+                 backlog_mb_when_load_stopped: (if $backlog0 == null then null else ($backlog0 / 1048576 | r(1)) end),
+                 ingested_when_load_stopped: $ingested0,
+                 drained: $drained, drain_wait_max_s: $drainmax,
+                 drain_projected_s_after_load: (if $drained then null else $drainproj end),
+                 drain_s: $drain,
+                 drain_records_per_s: (if $ingested0 == null or $stats == null or $drain == 0 then null
+                                       else (($stats.result.records_ingested - $ingested0) / $drain | r(0)) end),
+                 backlog_bytes_left: ($stats.result.records_backlog_bytes // null) },
+               log_sample: $logsample, ingest_retry_warnings: $ingestwarn },
     machine_load: { busy_pct_before_measuring: $idlepct, foreign_cpu_max_pct: $foreignmax, cells_remeasured: $retries,
                     loadavg_at_end: $loadend },
     portkey_log_lines: $pklog,
@@ -797,12 +814,12 @@ jq -r '
   "",
   "Machine: \(.machine.nproc) x \(.machine.cpu_model), \(.machine.mem_total_mb) MB; \(.software.java_runtime); JVM flags `\(.software.jvm_opts)`; Portkey \(.software.portkey_gateway) on Node \(.software.node); \(.method.duration_s) s per cell, wrk \(.method.wrk).",
   "",
-  "| scenario | target | conc | req/s | mean ms | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU us/req | server cores | RSS max MB | logs stored/s | foreign CPU % |",
-  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-  (.cells[] | "| \(.scenario) | \(.target) | \(.concurrency) | \(.rps) | \(.mean_ms_closed_loop) | \(.p50_ms) | \(.p90_ms) | \(.p99_ms) | \(.max_ms) | \(.errors.total) | \(.server_cpu_us_per_req | f(0)) | \(.server_cpu_cores) | \(.rss_max_mb | f(0)) | \(.logs_stored_per_s_est | f(0)) | \(.foreign_cpu_pct | f(0)) |"),
+  "| scenario | target | conc | req/s | mean ms | p50 ms | p90 ms | p99 ms | max ms | errors | server CPU us/req | server cores | RSS max MB | logs ingested/s | backlog MB | foreign CPU % |",
+  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  (.cells[] | "| \(.scenario) | \(.target) | \(.concurrency) | \(.rps) | \(.mean_ms_closed_loop) | \(.p50_ms) | \(.p90_ms) | \(.p99_ms) | \(.max_ms) | \(.errors.total) | \(.server_cpu_us_per_req | f(0)) | \(.server_cpu_cores) | \(.rss_max_mb | f(0)) | \(.records_ingested_per_s | f(0)) | \(.records_backlog_mb_after | f(0)) | \(.foreign_cpu_pct | f(0)) |"),
   "",
   "mean = conc / (req/s), the exact mean of this closed loop. p50/p90/p99 come from wrk 4.1, which corrects for coordinated omission (stats_correct): a stall adds samples as if requests had kept coming at the mean rate, so p99 shows stalls (GC pauses) more than N fixed connections feel them.",
-  "server = the target process (nginx worker for direct); logs stored/s = growth of the embedded DynamoDB Local table during the cell divided by the items per request at the end (our request logs reaching the store; below req/s = a growing in-memory backlog); foreign CPU = share of the machine used by processes other than the target, the stub and wrk during the cell (other users of the machine; interrupt and softirq time, where loopback TCP lands, is left out).",
+  "server = the target process (nginx worker for direct); logs ingested/s = growth of /api/v1/stats records_ingested during the cell (our request logs stored by the in-process ingest; below req/s = the journal backlog grows), backlog MB = records_backlog_bytes at the end of the cell (journaled, not yet ingested); foreign CPU = share of the machine used by processes other than the target, the stub and wrk during the cell (other users of the machine; interrupt and softirq time, where loopback TCP lands, is left out).",
   "",
   "cache-hit: our cache \(if .cache_hit_verified then "answered HIT" else "did NOT answer HIT (measured the miss path)" end); reference is direct/plain; Portkey n/a (open-source build: cache DISABLED).",
   "",
@@ -810,10 +827,10 @@ jq -r '
   "|---|---:|---:|---:|---:|---:|",
   (.stream_ttfb[] | "| \(.target) | \(.n) | \(.ttfb_p50_ms | f(0)) | \(.ttfb_p99_ms | f(0)) | \(.total_mean_ms | f(0)) | \(.failures) |"),
   "",
-  "| memory (RSS MB) | after start | max | end |",
-  "|---|---:|---:|---:|",
-  "| ours | \(.memory_mb.ours.idle_after_start) | \(.memory_mb.ours.max) | \(.memory_mb.ours.end) |",
-  "| portkey | \(.memory_mb.portkey.idle_after_start) | \(.memory_mb.portkey.max) | \(.memory_mb.portkey.end) |",
+  "| memory (RSS MB) | after start | max | end of load | end (after drain) |",
+  "|---|---:|---:|---:|---:|",
+  "| ours | \(.memory_mb.ours.idle_after_start) | \(.memory_mb.ours.max) | \(.memory_mb.ours.end_of_load) | \(.memory_mb.ours.end) |",
+  "| portkey | \(.memory_mb.portkey.idle_after_start) | \(.memory_mb.portkey.max) | n/a | \(.memory_mb.portkey.end) |",
   "",
   "Ratios:",
   "- our added p50 over direct at c=1: plain \(.ratios.ours_added_p50_ms_over_direct_c1 | f(0)) ms (p99 \(.ratios.ours_added_p99_ms_over_direct_c1 | f(0)) ms), cache-hit \(.ratios.ours_cache_hit_added_p50_ms_over_direct_c1 | f(0)) ms, stream \(.ratios.ours_stream_added_p50_ms_over_direct_c1 | f(0)) ms; Portkey plain \(.ratios.portkey_added_p50_ms_over_direct_c1 | f(0)) ms",
@@ -822,7 +839,9 @@ jq -r '
   "",
   "Where the CPU of our gateway went (c=\(.cells | map(select(.target == "ours")) | .[-1].concurrency // "n/a"), last cell of each scenario, % of the process): " + ([.cells[] | select(.target == "ours")] | group_by(.scenario) | map(.[-1] | "\(.scenario): " + ((.server_threads_cpu_pct // [])[:5] | map("\(.thread) \(.pct)") | join(", "))) | join("; ")),
   "",
-  "Gateway: startup \(.startup_ms.ours_until_healthz) ms (Portkey \(.startup_ms.portkey_until_first_200) ms); /api/v1/stats \(.gateway.stats.result // "n/a" | tojson); table items when the load stopped \(.gateway.table_items_when_load_stopped | f(0)), after the log writers drained (\(.gateway.log_drain_wait_s) s, \(.gateway.log_backlog_drain_per_s | f(0)) logs/s): \(.gateway.table_items_after_drain | f(0)) (\(.gateway.table_size_mb_after_drain | f(0)) MB in memory); \(.gateway.table_items_per_logged_request | f(0)) items per logged request => request logs stored ~\(.gateway.request_logs_stored_est | f(0)) of \(.gateway.stats.result.proxied_requests // "n/a") proxied, lost ~\(.gateway.request_logs_lost_est | f(0)) (\(.gateway.request_logs_lost_pct_est | f(0))%); log sample present: \((.gateway.log_sample.result // []) | length > 0); log write warnings: \(.gateway.log_write_failure_warnings)",
+  "Gateway: startup \(.startup_ms.ours_until_healthz) ms (Portkey \(.startup_ms.portkey_until_first_200) ms); --data on \(.gateway.data_dir_filesystem) (\(.gateway.data_dir_mb_after_drain | f(0)) MB after the drain); /api/v1/stats \(.gateway.stats.result // "n/a" | tojson)",
+  (.gateway.records | "Request records: proxied_requests \(.proxied_requests | f(0)), records_ingested \(.records_ingested | f(0)) (\(if .ingested_equals_proxied then "equal" else "NOT equal: \(.not_ingested | f(0)) not ingested" end)), records_lost \(.records_lost | f(0)), records_parked \(.records_parked | f(0)), records_duplicate \(.records_duplicate | f(0)), ingest_retries \(.ingest_retries | f(0)); when the load stopped: \(.ingested_when_load_stopped | f(0)) ingested, journal backlog \(.backlog_mb_when_load_stopped | f(0)) MB; " + (if .drained then "drained in \(.drain_s) s (\(.drain_records_per_s | f(0)) records/s)" else "NOT drained: waited \(.drain_s) s (at most \(.drain_wait_max_s) s), \(.backlog_bytes_left | f(0)) bytes left, \(.drain_records_per_s | f(0)) records/s meanwhile; at that rate all ingested ~\(.drain_projected_s_after_load | f(0)) s after the load" end)),
+  "Log sample present: \((.gateway.log_sample.result // []) | length > 0); ingest retry warnings in the gateway log: \(.gateway.ingest_retry_warnings)",
   "Machine load: busy before measuring \(.machine_load.busy_pct_before_measuring | f(0))%, cells re-measured for foreign load: \(.machine_load.cells_remeasured), load average at end \(.machine_load.loadavg_at_end)"
 ' "$OUT"
 log "wrote $OUT"

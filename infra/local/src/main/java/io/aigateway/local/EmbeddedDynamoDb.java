@@ -22,8 +22,106 @@ import software.amazon.dynamodb.services.local.server.LocalDynamoDBServerHandler
  * {@code DynamoDBProxyServer} cannot be used here: both link against the Pinpoint SDK module (telemetry),
  * which the parent pom excludes, and fail with {@code NoClassDefFoundError} even with
  * {@code -disableTelemetry}.
+ *
+ * <p>{@link #main} runs it alone, in a process of its own (what DynamoDB Local's
+ * {@code -sharedDb -dbPath DIR -port P} does, on loopback), for the local runtime's {@code --dynamodb URL}:
+ * <pre>java -cp infra/local/target/gateway-local.jar io.aigateway.local.EmbeddedDynamoDb --data DIR --port 8000</pre>
  */
 final class EmbeddedDynamoDb implements AutoCloseable {
+    static final String USAGE = """
+            Usage: java -cp infra/local/target/gateway-local.jar io.aigateway.local.EmbeddedDynamoDb \\
+                     (--data DIR | --in-memory) [--port 8000]
+
+            Runs DynamoDB Local alone on 127.0.0.1 (shared database: any credentials and region see the same tables),
+            for the gateway's --dynamodb http://127.0.0.1:PORT.
+
+              --data DIR     keep the database in DIR/shared-local-instance.db (as DynamoDB Local's -dbPath DIR)
+              --in-memory    keep nothing (as -inMemory)
+              --port N       loopback port (default 8000; 0 picks a free one; the address is printed)
+              --help         print this help
+
+            Stops on SIGTERM or Ctrl-C (closing the database).""";
+
+    /** DynamoDB Local alone: {@code (--data DIR | --in-memory) [--port 8000]}; prints its URL, runs until stopped. */
+    public static void main(String[] args) throws Exception {
+        Path dataDir = null;
+        boolean inMemory = false;
+        int port = 8000;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                String value = null;
+                int eq = arg.indexOf('=');
+                if (arg.startsWith("--") && eq > 0) {
+                    value = arg.substring(eq + 1);
+                    arg = arg.substring(0, eq);
+                }
+                switch (arg) {
+                    case "--help", "-h" -> {
+                        System.out.println(USAGE);
+                        return;
+                    }
+                    case "--data" -> {
+                        String text = value != null ? value : argValue(args, ++i, arg);
+                        if (text.isBlank()) {
+                            throw new IllegalArgumentException("--data takes a folder");
+                        }
+                        dataDir = Path.of(text);
+                    }
+                    case "--in-memory" -> inMemory = true;
+                    case "--port" -> {
+                        String text = value != null ? value : argValue(args, ++i, arg);
+                        try {
+                            port = Integer.parseInt(text);
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException("--port takes a number, got '" + text + "'");
+                        }
+                        if (port < 0 || port > 65535) {
+                            throw new IllegalArgumentException("--port must be between 0 and 65535, got " + port);
+                        }
+                    }
+                    default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
+                }
+            }
+            if (inMemory == (dataDir != null)) {
+                throw new IllegalArgumentException("give either --data DIR or --in-memory");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("dynamodb-local: " + e.getMessage());
+            System.err.println();
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        LocalRuntime.exitOnOutOfMemory();
+        EmbeddedDynamoDb dynamo;
+        try {
+            dynamo = start(dataDir, port);
+        } catch (Exception e) {
+            System.err.println("dynamodb-local: could not start on 127.0.0.1:" + port + ": " + e);
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                dynamo.close();
+            } catch (Exception e) {
+                System.err.println("dynamodb-local: error while stopping: " + e);
+            }
+        }, "dynamodb-local-shutdown"));
+        System.out.printf("DynamoDB Local at %s, data %s%n", dynamo.endpoint(),
+                dataDir == null ? "in memory" : dataDir.toAbsolutePath().normalize() + "/shared-local-instance.db");
+        System.out.flush();
+        dynamo.jetty.join();
+    }
+
+    private static String argValue(String[] args, int index, String option) {
+        if (index >= args.length || args[index].startsWith("--")) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[index];
+    }
+
     /** sqlite4java logs through java.util.logging; held here because JUL forgets the level of a collected logger. */
     private static final java.util.logging.Logger SQLITE4JAVA_LOG =
             java.util.logging.Logger.getLogger("com.almworks.sqlite4java");

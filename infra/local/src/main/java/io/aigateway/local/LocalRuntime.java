@@ -20,11 +20,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import io.aigateway.metrics.RequestMetrics;
 import io.aigateway.ingest.FileJournal;
 import io.aigateway.ingest.MemoryJournal;
@@ -34,6 +36,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -41,24 +44,31 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClientBuilder;
 
 /**
- * The gateway on a laptop: DynamoDB Local (in this JVM, on loopback), the table, the gateway and its HTTP
- * server, in one command.
+ * The gateway on a laptop: DynamoDB Local (in this JVM, on loopback, or an external endpoint with
+ * {@code --dynamodb}), the table, the gateway and its HTTP server, in one command.
  *
- * <pre>java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory] [--cloudwatch]</pre>
+ * <pre>java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory] [--dynamodb URL] [--cloudwatch]</pre>
  *
  * Tests and benchmarks use {@link #start(Options)} directly.
  */
 public final class LocalRuntime implements AutoCloseable {
 
     public static final String USAGE = """
-            Usage: java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory] [--cloudwatch]
+            Usage: java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory]
+                       [--dynamodb URL] [--cloudwatch]
 
-            Runs the AI gateway locally with an embedded DynamoDB Local.
+            Runs the AI gateway locally with an embedded DynamoDB Local (or the DynamoDB at --dynamodb URL).
 
               --port N       port of the gateway's HTTP server (default 8787; 0 picks a free port)
               --host H       address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)
-              --data DIR     keep the DynamoDB data (settings, logs, cache) in DIR (default ./.gateway-data)
+              --data DIR     keep the data in DIR (default ./.gateway-data): the DynamoDB data (settings, logs, cache)
+                             and the journal of request records not yet stored (DIR/journal)
               --in-memory    keep nothing: the data is gone when the process stops
+              --dynamodb URL use the DynamoDB endpoint at URL (e.g. http://127.0.0.1:8000, a DynamoDB Local in its own
+                             process) instead of starting the embedded one; the table is created if missing, the
+                             journal stays under --data (default ./.gateway-data). Start a DynamoDB Local alone with
+                               java -cp infra/local/target/gateway-local.jar io.aigateway.local.EmbeddedDynamoDb \\
+                                 --data DIR --port 8000
               --cloudwatch   also publish the metrics to CloudWatch with PutMetricData (AWS_ENDPOINT_URL honoured,
                              so moto_server or LocalStack work; credentials from the default chain)
               --help         print this help
@@ -72,7 +82,8 @@ public final class LocalRuntime implements AutoCloseable {
     static final String GATEWAY = "default";
 
     private final Options options;
-    private final EmbeddedDynamoDb dynamo;
+    private final EmbeddedDynamoDb dynamo; // null with --dynamodb
+    private final URI dynamoEndpoint;
     private final SdkHttpClient http;
     private final DynamoDbClient client;
     private final GatewayApp app;
@@ -85,11 +96,12 @@ public final class LocalRuntime implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    private LocalRuntime(Options options, EmbeddedDynamoDb dynamo, SdkHttpClient http, DynamoDbClient client,
-                         GatewayApp app, GatewayHttpServer server, String adminToken, boolean adminTokenGenerated,
-                         String table, long startMillis, long sinceJvmStartMillis) {
+    private LocalRuntime(Options options, EmbeddedDynamoDb dynamo, URI dynamoEndpoint, SdkHttpClient http,
+                         DynamoDbClient client, GatewayApp app, GatewayHttpServer server, String adminToken,
+                         boolean adminTokenGenerated, String table, long startMillis, long sinceJvmStartMillis) {
         this.options = options;
         this.dynamo = dynamo;
+        this.dynamoEndpoint = dynamoEndpoint;
         this.http = http;
         this.client = client;
         this.app = app;
@@ -191,7 +203,16 @@ public final class LocalRuntime implements AutoCloseable {
             EmbeddedDynamoDb dynamo = null;
             DynamoDbClient client = null;
             SdkHttpClient http = null;
-            for (int attempt = 1; dynamo == null; attempt++) {
+            URI endpoint = options.dynamodb();
+            if (endpoint != null) {
+                // --dynamodb: a store in another process (DynamoDB Local, moto_server...); nothing to start here
+                http = httpClient();
+                started.add(http);
+                client = gatewayClient(http, endpoint, region, storeStats);
+                started.add(client);
+                mark = phase(phases, "sdk-client", mark);
+            }
+            for (int attempt = 1; endpoint == null && dynamo == null; attempt++) {
                 int dynamoPort = EmbeddedDynamoDb.freeLoopbackPort();
                 FutureTask<EmbeddedDynamoDb> starting =
                         new FutureTask<>(() -> EmbeddedDynamoDb.start(dataDir, dynamoPort));
@@ -229,13 +250,22 @@ public final class LocalRuntime implements AutoCloseable {
                     }
                 }
             }
-            started.add(dynamo);
-            started.add(http);
-            started.add(client);
-            mark = phase(phases, "dynamodb-local+sdk-client", mark);
+            if (dynamo != null) {
+                started.add(dynamo);
+                started.add(http);
+                started.add(client);
+                endpoint = dynamo.endpoint();
+                mark = phase(phases, "dynamodb-local+sdk-client", mark);
+            }
             // Without the gateway's short call timeouts: creating the table may take seconds on a loaded machine.
-            try (DynamoDbClient setup = setupClient(http, dynamo.endpoint(), region)) {
+            try (DynamoDbClient setup = setupClient(http, endpoint, region)) {
                 TableSchema.createIfMissing(setup, config.tableName());
+            } catch (SdkClientException e) {
+                if (options.dynamodb() != null) {
+                    throw new IllegalArgumentException("cannot reach DynamoDB at --dynamodb " + endpoint
+                            + " (" + e.getMessage() + "); is it running?", e);
+                }
+                throw e;
             }
             mark = phase(phases, "table", mark);
             RequestMetrics metrics = RequestMetrics.standard(config.emitMetrics());
@@ -261,8 +291,8 @@ public final class LocalRuntime implements AutoCloseable {
             if (Boolean.getBoolean("gateway.local.debug")) {
                 System.err.println("gateway-local: start-up phases (ms) " + phases);
             }
-            return new LocalRuntime(options, dynamo, http, client, app, server, config.adminToken().orElseThrow(),
-                    tokenGenerated, config.tableName(), startMillis, sinceJvmStart);
+            return new LocalRuntime(options, dynamo, endpoint, http, client, app, server,
+                    config.adminToken().orElseThrow(), tokenGenerated, config.tableName(), startMillis, sinceJvmStart);
         } catch (Exception | Error e) {
             closeAll(started.reversed(), e);
             throw e;
@@ -336,9 +366,9 @@ public final class LocalRuntime implements AutoCloseable {
         return adminToken;
     }
 
-    /** Where the embedded DynamoDB Local answers (loopback). */
+    /** Where the embedded DynamoDB Local answers (loopback), or the {@code --dynamodb} endpoint. */
     public URI dynamoEndpoint() {
-        return dynamo.endpoint();
+        return dynamoEndpoint;
     }
 
     public DynamoDbClient dynamoClient() {
@@ -365,7 +395,13 @@ public final class LocalRuntime implements AutoCloseable {
                 : options.dataDir().toAbsolutePath().normalize().toString();
         out.printf("AI gateway (local) ready in %d ms since JVM start (%d ms setting up)%n",
                 sinceJvmStartMillis, startMillis);
-        out.printf("  data:        %s, DynamoDB Local at %s, table %s%n", storage, dynamo.endpoint(), table);
+        if (dynamo != null) {
+            out.printf("  data:        %s, DynamoDB Local at %s, table %s%n", storage, dynamoEndpoint, table);
+        } else {
+            out.printf("  data:        journal %s, DynamoDB at %s (--dynamodb), table %s%n",
+                    options.inMemory() ? "in memory" : "in " + options.dataDir().resolve("journal")
+                            .toAbsolutePath().normalize(), dynamoEndpoint, table);
+        }
         out.printf("  base URL:    %s%n", baseUrl());
         out.printf("  admin token: %s  (%s)%n", adminToken, adminTokenGenerated
                 ? "generated for this run; set GATEWAY_ADMIN_TOKEN to choose one"
@@ -405,7 +441,7 @@ public final class LocalRuntime implements AutoCloseable {
             return;
         }
         try {
-            closeAll(List.of(server, app, client, http, dynamo), null);
+            closeAll(Stream.<AutoCloseable>of(server, app, client, http, dynamo).filter(Objects::nonNull).toList(), null);
         } finally {
             stopped.countDown();
         }
@@ -427,6 +463,9 @@ public final class LocalRuntime implements AutoCloseable {
     }
 
     private static String explain(Throwable e, Options options) {
+        if (options.dynamodb() != null && e instanceof IllegalArgumentException && e.getCause() instanceof SdkClientException) {
+            return e.getMessage();
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof BindException) {
                 return "cannot listen on " + options.host() + ":" + options.port() + " (" + t.getMessage()
@@ -480,9 +519,10 @@ public final class LocalRuntime implements AutoCloseable {
      * @param dataDir  DynamoDB Local's folder; {@code null} exactly when {@code inMemory}
      * @param inMemory keep nothing
      * @param env      entries laid over the process environment (tests point providers at loopback upstreams)
+     * @param dynamodb an external DynamoDB endpoint ({@code --dynamodb}); {@code null} starts the embedded one
      */
     public record Options(int port, String host, Path dataDir, boolean inMemory, Map<String, String> env,
-                          boolean cloudwatch) {
+                          boolean cloudwatch, URI dynamodb) {
         public static final int DEFAULT_PORT = 8787;
         public static final String DEFAULT_HOST = "127.0.0.1";
         public static final Path DEFAULT_DATA = Path.of(".gateway-data");
@@ -501,10 +541,34 @@ public final class LocalRuntime implements AutoCloseable {
                 dataDir = DEFAULT_DATA;
             }
             env = Map.copyOf(env);
+            if (dynamodb != null) {
+                dynamodb = checkEndpoint(dynamodb.toString());
+            }
+        }
+
+        /** Without {@code --dynamodb}: the embedded DynamoDB Local. */
+        public Options(int port, String host, Path dataDir, boolean inMemory, Map<String, String> env,
+                       boolean cloudwatch) {
+            this(port, host, dataDir, inMemory, env, cloudwatch, null);
         }
 
         public static Options defaults() {
-            return new Options(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_DATA, false, Map.of(), false);
+            return new Options(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_DATA, false, Map.of(), false, null);
+        }
+
+        /** An http(s) URL with a host, e.g. {@code http://127.0.0.1:8000}. */
+        static URI checkEndpoint(String text) {
+            URI uri;
+            try {
+                uri = new URI(text.trim());
+            } catch (java.net.URISyntaxException e) {
+                throw new UsageException("--dynamodb takes a URL such as http://127.0.0.1:8000, got '" + text + "'");
+            }
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+                throw new UsageException("--dynamodb takes a URL such as http://127.0.0.1:8000, got '" + text + "'");
+            }
+            return uri;
         }
 
         /** Parses the command line (without {@code --help}, which {@link #main} handles). */
@@ -514,6 +578,7 @@ public final class LocalRuntime implements AutoCloseable {
             Path dataDir = null;
             boolean inMemory = false;
             boolean cloudwatch = false;
+            URI dynamodb = null;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 String value = null;
@@ -559,6 +624,12 @@ public final class LocalRuntime implements AutoCloseable {
                         }
                         inMemory = true;
                     }
+                    case "--dynamodb" -> {
+                        if (dynamodb != null) {
+                            throw new UsageException("--dynamodb given twice");
+                        }
+                        dynamodb = checkEndpoint(value != null ? value : next(args, ++i, arg));
+                    }
                     case "--cloudwatch" -> {
                         if (value != null) {
                             throw new UsageException("--cloudwatch takes no value");
@@ -572,7 +643,7 @@ public final class LocalRuntime implements AutoCloseable {
                 throw new UsageException("--data and --in-memory exclude each other");
             }
             return new Options(port == null ? DEFAULT_PORT : port, host == null ? DEFAULT_HOST : host,
-                    inMemory ? null : dataDir == null ? DEFAULT_DATA : dataDir, inMemory, Map.of(), cloudwatch);
+                    inMemory ? null : dataDir == null ? DEFAULT_DATA : dataDir, inMemory, Map.of(), cloudwatch, dynamodb);
         }
 
         private static String next(String[] args, int index, String option) {
@@ -586,7 +657,7 @@ public final class LocalRuntime implements AutoCloseable {
         public Options withEnv(Map<String, String> entries) {
             Map<String, String> merged = new LinkedHashMap<>(env);
             merged.putAll(entries);
-            return new Options(port, host, dataDir, inMemory, merged, cloudwatch);
+            return new Options(port, host, dataDir, inMemory, merged, cloudwatch, dynamodb);
         }
     }
 }
