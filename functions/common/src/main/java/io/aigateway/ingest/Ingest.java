@@ -94,6 +94,15 @@ public final class Ingest {
         parkings.forEach(Runnable::run);
         int parkedCount = parkings.size();
 
+        // body parts first: once a log is visible, its bodies are too
+        List<LogStore.BodyPart> bodyParts = parts.stream().map(p -> new LogStore.BodyPart(p.id(), p.side(), p.part(),
+                p.parts(), p.gzip(), p.expiresAt())).toList();
+        for (LogStore.BodyPart bad : retrying(() -> logs.putBodyParts(bodyParts))) {
+            parked.park(batchId, "body" + bad.id() + bad.side() + bad.part(), "body part rejected by DynamoDB",
+                    "{\"aigw\":\"body\",\"id\":\"" + bad.id() + "\",\"side\":\"" + bad.side() + "\"}");
+            parkedCount++;
+        }
+
         // logs: only those not stored yet (a first delivery that failed half-way may have stored some)
         List<RequestLog> all = new ArrayList<>(logRecords.values());
         Set<String> existing = retrying(() -> logs.existingIds(all));
@@ -118,14 +127,6 @@ public final class Ingest {
                 logs.indexDay(p[0], Long.parseLong(p[1]));
                 return null;
             });
-        }
-
-        List<LogStore.BodyPart> bodyParts = parts.stream().map(p -> new LogStore.BodyPart(p.id(), p.side(), p.part(),
-                p.parts(), p.gzip(), p.expiresAt())).toList();
-        for (LogStore.BodyPart bad : retrying(() -> logs.putBodyParts(bodyParts))) {
-            parked.park(batchId, "body" + bad.id() + bad.side() + bad.part(), "body part rejected by DynamoDB",
-                    "{\"aigw\":\"body\",\"id\":\"" + bad.id() + "\",\"side\":\"" + bad.side() + "\"}");
-            parkedCount++;
         }
 
         int rollupUpdates = 0;
