@@ -41,6 +41,23 @@ class GatewayAuthTest {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /** A request without a valid token can't write into logs or analytics: its log has no body, metadata or event id. */
+    @Test
+    void refusedRequestsAreLoggedMinimally() throws Exception {
+        HttpResponse<String> refused = gw.post("/v1/a/secure/openai/chat/completions",
+                "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"secret prompt\"}]}",
+                "cf-aig-metadata", "{\"team\":\"forged\"}", "cf-aig-event-id", "evt-forged");
+        assertEquals(401, refused.statusCode());
+        String id = refused.headers().firstValue("cf-aig-log-id").orElseThrow();
+        com.fasterxml.jackson.databind.JsonNode log = Json.MAPPER.readTree(gw.awaitLog("secure", id)).get("result");
+        assertEquals(401, log.get("status_code").asInt());
+        assertTrue(log.get("metadata").isEmpty(), log.toString());
+        assertTrue(log.get("event_id").isNull(), log.toString());
+        assertTrue(log.get("request_head").isNull(), log.toString());
+        assertEquals(404, gw.admin("/api/v1/gateways/secure/logs/" + id + "/request").statusCode(), "no stored body");
+        assertEquals(0, stub.calls.get());
+    }
+
     @Test
     void tokensAreShownOnceStoredHashedAndRevocable() throws Exception {
         HttpResponse<String> missing = gw.post("/v1/a/secure/openai/chat/completions", "{}");
