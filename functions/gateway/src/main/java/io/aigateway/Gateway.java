@@ -141,6 +141,8 @@ public final class Gateway {
             RouteParser.GatewayPath gp = routes.splitGatewayPath(request.rawPath());
             ex.account = gp.account();
             ex.gatewayId = gp.gatewayId();
+            // before anything can refuse the request, so its log and metrics name the provider asked for
+            ex.providerSlug = gp.providerSlug() == null || gp.providerSlug().isEmpty() ? null : gp.providerSlug();
             ex.options = RequestOptions.parse(request.headers());
             ex.customCost = CustomCost.parse(request.headers().firstOrNull(CustomCost.HEADER));
             SettingsCache.Lookup lookup = settings.get(gp.gatewayId());
@@ -161,7 +163,6 @@ public final class Gateway {
                 }
                 return recorded(ex, new InterceptorChain(universal, ex).proceed());
             }
-            ex.providerSlug = gp.providerSlug();
             ex.route = routes.parse(gp, request.rawQuery());
             RequestBodyInfo body = RequestBodyInfo.inspect(request.body());
             ex.model = body.model() != null ? body.model() : ex.route.provider().modelFromPath(ex.route.restPath())

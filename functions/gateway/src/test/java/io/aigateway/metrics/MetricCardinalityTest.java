@@ -85,8 +85,11 @@ class MetricCardinalityTest {
             }
             assertEquals(Set.of("other", "prod", "secure"), gateways);
             assertEquals(Set.of("openai", "other"), providers);
-            assertEquals(Set.of("other", "gpt-4o-mini"), models);
-            assertTrue(series.size() <= 6, "series: " + series);
+            // "unknown": a request refused before its body was read (this instance's settings-lookup budget for
+            // unconfigured ids ran out, which depends on how fast the machine sends the 500)
+            assertTrue(Set.of("other", "gpt-4o-mini", "unknown").containsAll(models), "models: " + models);
+            assertTrue(models.containsAll(Set.of("other", "gpt-4o-mini")), "models: " + models);
+            assertTrue(series.size() <= 7, "series: " + series); // the six cases, and the budget-refused one
 
             // the log keeps the raw values
             assertTrue(awaitLogged(gw, "&model=raw-model-kept", "raw-model-kept"), "the log keeps the model as sent");
