@@ -264,14 +264,19 @@ public final class Gateway {
 
         @Override
         public void writeTo(ChunkSink sink) throws IOException {
+            long length = body.length();
+            LastByteHeld held = length > 0 ? new LastByteHeld(sink, length) : null;
             try {
-                body.writeTo(sink);
+                body.writeTo(held != null ? held : sink);
             } catch (ResponseBody.TooLarge e) {
                 ex.error = ErrorCode.ANSWER_TOO_LARGE; // the transport answers 502 instead; the log says so
                 ex.status = ErrorCode.ANSWER_TOO_LARGE.status();
                 throw e;
             } finally {
                 complete();
+            }
+            if (held != null) {
+                held.release();
             }
         }
 
@@ -287,6 +292,50 @@ public final class Gateway {
         /** Runs before the stream's final bytes are handed to the transport, so the record precedes the end. */
         private void complete() {
             settled(recorder.record(ex)).whenComplete((v, e) -> done.complete(null));
+        }
+    }
+
+    /**
+     * With a known length the client has the whole answer as soon as its last byte is written, before the record
+     * is journaled: a crash in between would lose the log of an answered request. So the last byte waits until the
+     * record is in the journal. (Chunked answers end with the terminating chunk, which the transport writes after
+     * {@link ResponseBody.Stream#writeTo} returns, so they need nothing.)
+     */
+    private static final class LastByteHeld implements ChunkSink {
+        private final ChunkSink sink;
+        private final long length;
+        private long written;
+        private boolean holding;
+        private byte last;
+
+        LastByteHeld(ChunkSink sink, long length) {
+            this.sink = sink;
+            this.length = length;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int count) throws IOException {
+            if (count > 0 && written + count == length) {
+                sink.write(bytes, offset, count - 1);
+                last = bytes[offset + count - 1];
+                holding = true;
+            } else {
+                sink.write(bytes, offset, count);
+            }
+            written += count;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            sink.flush();
+        }
+
+        void release() throws IOException {
+            if (holding) {
+                holding = false;
+                sink.write(new byte[]{last}, 0, 1);
+                sink.flush();
+            }
         }
     }
 

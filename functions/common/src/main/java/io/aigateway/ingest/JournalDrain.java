@@ -37,6 +37,9 @@ public final class JournalDrain implements AutoCloseable {
     private void run() {
         int failures = 0;
         while (true) {
+            if (stopping && System.nanoTime() > stopDeadlineNanos) {
+                return; // time is up: what is left stays in the journal (a file journal replays it at the next start)
+            }
             RecordJournal.Batch batch;
             try {
                 if (!stopping && failures == 0 && journal.backlogBytes() < FULL_BATCH_BYTES) {

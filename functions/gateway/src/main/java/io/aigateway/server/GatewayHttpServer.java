@@ -83,9 +83,16 @@ public final class GatewayHttpServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** How long {@link #close()} lets requests in progress finish: their answers, and so their records, complete. */
+    public static final int STOP_GRACE_SECONDS = 5;
+
+    /**
+     * Stops taking connections, lets requests in progress finish (at most {@value #STOP_GRACE_SECONDS} s; the JDK
+     * server returns as soon as none is left), then ends whatever still runs.
+     */
     @Override
     public void close() {
-        server.stop(0);
+        server.stop(STOP_GRACE_SECONDS);
         executor.shutdownNow();
     }
 
