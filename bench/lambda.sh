@@ -440,6 +440,7 @@ run_transport() { # $1 = lambda | server
                                   AWS_LWA_READINESS_CHECK_PATH=/healthz AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap)
   printf '%q ' "${cmd[@]}" > "$TMP/$t-command.txt"
   log "$t: starting $( [ "$t" = server ] && echo ServerMain || echo "the runtime interface client" ) (command in the JSON)"
+  curl -sf -X POST "http://127.0.0.1:$RAPI_PORT/bench/reset" >/dev/null || die "the runtime API emulator did not reset"
   t0=$(date +%s%N)
   launch_capped "$TMP/$t-stdout.log" "$TMP/$t-stderr.log" "$task" env -i "${env_args[@]}" "${cmd[@]}"
   pid=$LAST_PID
