@@ -265,7 +265,7 @@ public final class Gateway {
         @Override
         public void writeTo(ChunkSink sink) throws IOException {
             long length = body.length();
-            LastByteHeld held = length > 0 ? new LastByteHeld(sink, length) : null;
+            AnswerEndHeld held = length > 0 ? new AnswerEndHeld(sink, length) : null;
             try {
                 body.writeTo(held != null ? held : sink);
             } catch (ResponseBody.TooLarge e) {
@@ -297,18 +297,19 @@ public final class Gateway {
 
     /**
      * With a known length the client has the whole answer as soon as its last byte is written, before the record
-     * is journaled: a crash in between would lose the log of an answered request. So the last byte waits until the
-     * record is in the journal. (Chunked answers end with the terminating chunk, which the transport writes after
+     * is journaled: a crash in between would lose the log of an answered request. So the write that completes the
+     * body waits until the record is in the journal. It is held whole, not just its last byte, so the answer's end
+     * does not become a tiny segment of its own (which Nagle's algorithm and a delayed ACK would hold for 40 ms).
+     * (Chunked answers end with the terminating chunk, which the transport writes after
      * {@link ResponseBody.Stream#writeTo} returns, so they need nothing.)
      */
-    private static final class LastByteHeld implements ChunkSink {
+    private static final class AnswerEndHeld implements ChunkSink {
         private final ChunkSink sink;
         private final long length;
         private long written;
-        private boolean holding;
-        private byte last;
+        private byte[] held;
 
-        LastByteHeld(ChunkSink sink, long length) {
+        AnswerEndHeld(ChunkSink sink, long length) {
             this.sink = sink;
             this.length = length;
         }
@@ -316,9 +317,7 @@ public final class Gateway {
         @Override
         public void write(byte[] bytes, int offset, int count) throws IOException {
             if (count > 0 && written + count == length) {
-                sink.write(bytes, offset, count - 1);
-                last = bytes[offset + count - 1];
-                holding = true;
+                held = java.util.Arrays.copyOfRange(bytes, offset, offset + count);
             } else {
                 sink.write(bytes, offset, count);
             }
@@ -331,9 +330,10 @@ public final class Gateway {
         }
 
         void release() throws IOException {
-            if (holding) {
-                holding = false;
-                sink.write(new byte[]{last}, 0, 1);
+            if (held != null) {
+                byte[] last = held;
+                held = null;
+                sink.write(last, 0, last.length);
                 sink.flush();
             }
         }

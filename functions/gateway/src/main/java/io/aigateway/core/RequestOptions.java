@@ -20,7 +20,7 @@ public record RequestOptions(
         Optional<Duration> requestTimeout,
         Optional<Integer> maxAttempts,
         Optional<Integer> retryDelay,
-        Optional<String> backoff,
+        Optional<Backoff> backoff,
         Optional<Boolean> collectLogPayload) {
 
     public static final int MAX_METADATA_ENTRIES = 5;
@@ -54,15 +54,12 @@ public record RequestOptions(
         throw bad(name + " must be a whole number from " + min + " to " + max + unit + ".");
     }
 
-    private static Optional<String> backoff(String raw) {
+    private static Optional<Backoff> backoff(String raw) {
         if (raw == null) {
             return Optional.empty();
         }
-        String v = raw.trim().toLowerCase();
-        if (v.equals("constant") || v.equals("linear") || v.equals("exponential")) {
-            return Optional.of(v);
-        }
-        throw bad("cf-aig-backoff must be constant, linear or exponential.");
+        return Optional.of(Backoff.parse(raw)
+                .orElseThrow(() -> bad("cf-aig-backoff must be constant, linear or exponential.")));
     }
 
     private static Map<String, Object> metadata(String raw) {

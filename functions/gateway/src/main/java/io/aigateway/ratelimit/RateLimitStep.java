@@ -1,6 +1,8 @@
 package io.aigateway.ratelimit;
 
 import io.aigateway.config.GatewaySettings;
+import io.aigateway.config.RateLimitTechnique;
+import io.aigateway.config.RuleScope;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayException;
@@ -72,7 +74,7 @@ public final class RateLimitStep implements Interceptor {
     }
 
     /** One limit that applies to this request; {@code ruleScope} is null for the gateway-wide limit. */
-    record Applied(String ruleScope, String scope, int limit, int interval, RateLimiter.Technique technique) {
+    record Applied(RuleScope ruleScope, String scope, int limit, int interval, RateLimitTechnique technique) {
     }
 
     private record Outcome(Applied limit, RateLimiter.Decision decision, Throwable failure) {
@@ -141,13 +143,13 @@ public final class RateLimitStep implements Interceptor {
         }
         List<Applied> out = new ArrayList<>(1 + s.rateLimitingRules().size());
         if (s.rateLimitingLimit() > 0) {
-            RateLimiter.Technique t = RateLimiter.Technique.of(s.rateLimitingTechnique());
+            RateLimitTechnique t = s.rateLimitingTechnique();
             out.add(new Applied(null, RateLimiter.gatewayScope(s.rateLimitingInterval(), t),
                     s.rateLimitingLimit(), s.rateLimitingInterval(), t));
         }
         for (GatewaySettings.RateLimitRule rule : s.rateLimitingRules()) {
             String value = scopeValue(ex, rule.scope()); // null: one shared counter for every request without one
-            RateLimiter.Technique t = RateLimiter.Technique.of(rule.technique());
+            RateLimitTechnique t = rule.technique();
             String scope = RateLimiter.clientScope(ex.gatewayId, rule.scope(), value, rule.interval(), t);
             Applied applied = new Applied(rule.scope(), scope, rule.limit(), rule.interval(), t);
             // two rules on the same scope, interval and technique would share one counter: keep the stricter
@@ -174,17 +176,12 @@ public final class RateLimitStep implements Interceptor {
      * The request's value for a rule scope, normalised ({@link ScopeValues}), or null when it has none (blank counts
      * as none): such requests share one counter of their own rather than escape the rule.
      */
-    static String scopeValue(Exchange ex, String ruleScope) {
-        if (ruleScope.equals("ip")) {
-            return ScopeValues.ip(ex.request().clientIp());
-        }
-        if (ruleScope.startsWith("header:")) {
-            return ScopeValues.text(ex.request().headers().firstOrNull(ruleScope.substring("header:".length())));
-        }
-        if (ruleScope.startsWith("metadata:") && ex.options != null) {
-            return ScopeValues.metadata(ex.options.metadata().get(ruleScope.substring("metadata:".length())));
-        }
-        return null;
+    static String scopeValue(Exchange ex, RuleScope ruleScope) {
+        return switch (ruleScope) {
+            case RuleScope.Ip ip -> ScopeValues.ip(ex.request().clientIp());
+            case RuleScope.Header h -> ScopeValues.text(ex.request().headers().firstOrNull(h.name()));
+            case RuleScope.Metadata m -> ex.options == null ? null : ScopeValues.metadata(ex.options.metadata().get(m.key()));
+        };
     }
 
     /**
@@ -254,27 +251,23 @@ public final class RateLimitStep implements Interceptor {
     }
 
     private static String message(String gatewayId, Applied limit, RateLimiter.Decision d) {
-        String window = limit.technique() == RateLimiter.Technique.FIXED ? "fixed window" : "sliding window";
+        String window = limit.technique() == RateLimitTechnique.FIXED ? "fixed window" : "sliding window";
         String subject = limit.ruleScope() == null
                 ? "gateway '" + gatewayId + "' allows "
-                : "rule '" + limit.ruleScope() + "' of gateway '" + gatewayId + "' allows ";
+                : "rule '" + limit.ruleScope().label() + "' of gateway '" + gatewayId + "' allows ";
         return "Rate limit exceeded: " + subject + plural(limit.limit(), "request") + " per "
                 + plural(limit.interval(), "second") + per(limit.ruleScope()) + " (" + window + "). Retry after "
                 + plural(d.retryAfterSeconds(), "second") + ".";
     }
 
     /** Names what a rule counts by, never the request's value of it (a header may carry a key). */
-    private static String per(String ruleScope) {
-        if (ruleScope == null) {
-            return "";
-        }
-        if (ruleScope.equals("ip")) {
-            return " per client IP";
-        }
-        if (ruleScope.startsWith("header:")) {
-            return " per value of header '" + ruleScope.substring("header:".length()) + "'";
-        }
-        return " per value of cf-aig-metadata key '" + ruleScope.substring("metadata:".length()) + "'";
+    private static String per(RuleScope ruleScope) {
+        return switch (ruleScope) {
+            case null -> "";
+            case RuleScope.Ip ip -> " per client IP";
+            case RuleScope.Header h -> " per value of header '" + h.name() + "'";
+            case RuleScope.Metadata m -> " per value of cf-aig-metadata key '" + m.key() + "'";
+        };
     }
 
     private static String plural(long n, String unit) {

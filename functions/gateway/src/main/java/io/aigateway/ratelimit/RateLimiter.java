@@ -1,5 +1,7 @@
 package io.aigateway.ratelimit;
 
+import io.aigateway.config.RateLimitTechnique;
+import io.aigateway.config.RuleScope;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -50,18 +52,6 @@ public final class RateLimiter {
     private static final int MAX_CACHED_WINDOWS = 10_000;
     private static final HexFormat HEX = HexFormat.of();
 
-    public enum Technique {
-        FIXED, SLIDING;
-
-        public static Technique of(String name) {
-            return "sliding".equalsIgnoreCase(name) ? SLIDING : FIXED;
-        }
-
-        public String label() {
-            return this == FIXED ? "fixed" : "sliding";
-        }
-    }
-
     /**
      * The outcome of one check.
      *
@@ -91,7 +81,7 @@ public final class RateLimiter {
     }
 
     /** The scope of a gateway-wide limit. */
-    public static String gatewayScope(int interval, Technique technique) {
+    public static String gatewayScope(int interval, RateLimitTechnique technique) {
         return "gateway:" + interval + ":" + technique.label();
     }
 
@@ -101,9 +91,11 @@ public final class RateLimiter {
      * equal values on two gateways do not share a digest. A null value (the request has none) is the rule's one
      * shared counter, {@value #NO_VALUE}, which no digest can equal.
      */
-    public static String clientScope(String gatewayId, String ruleScope, String value, int interval, Technique technique) {
-        String key = value == null ? NO_VALUE : sha256Hex(gatewayId + "\u0000" + ruleScope + "\u0000" + value);
-        return ruleScope + "=" + key + ":" + interval + ":" + technique.label();
+    public static String clientScope(String gatewayId, RuleScope ruleScope, String value, int interval,
+                                     RateLimitTechnique technique) {
+        String label = ruleScope.label();
+        String key = value == null ? NO_VALUE : sha256Hex(gatewayId + "\u0000" + label + "\u0000" + value);
+        return label + "=" + key + ":" + interval + ":" + technique.label();
     }
 
     /** The counter of requests that carry no value for a rule's scope. */
@@ -118,7 +110,7 @@ public final class RateLimiter {
      *
      * @throws software.amazon.awssdk.core.exception.SdkException when the store fails
      */
-    public Decision acquire(String gatewayId, String scope, int limit, int intervalSeconds, Technique technique) {
+    public Decision acquire(String gatewayId, String scope, int limit, int intervalSeconds, RateLimitTechnique technique) {
         if (limit < 1 || intervalSeconds < 1) {
             throw new IllegalArgumentException("limit and interval must be positive");
         }
@@ -131,7 +123,7 @@ public final class RateLimiter {
         String pk = pk(gatewayId, scope, windowStart);
         long expiresAt = windowStart + 2L * intervalSeconds; // window end + interval: the next window still reads it
 
-        if (technique == Technique.FIXED) {
+        if (technique == RateLimitTechnique.FIXED) {
             Long count = increment(pk, limit, expiresAt);
             if (count == null) {
                 return new Decision(false, limit, 0, resetSeconds, resetSeconds, pk);

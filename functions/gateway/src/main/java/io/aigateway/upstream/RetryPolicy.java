@@ -1,5 +1,7 @@
 package io.aigateway.upstream;
 
+import io.aigateway.core.Backoff;
+
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -11,7 +13,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@value #MAX_DELAY_MS} ms; a provider's Retry-After is honoured when it fits in that bound, and when it does not
  * the provider's answer is returned as it is, rather than holding the client.
  */
-public record RetryPolicy(int maxAttempts, int delayMillis, String backoff, Duration timeout) {
+public record RetryPolicy(int maxAttempts, int delayMillis, Backoff backoff, Duration timeout) {
     public static final int MAX_DELAY_MS = 5_000;
 
     public static boolean retryableStatus(int status) {
@@ -21,11 +23,7 @@ public record RetryPolicy(int maxAttempts, int delayMillis, String backoff, Dura
     /** The wait before attempt {@code next} (2 for the first retry), or -1 when Retry-After asks for too long. */
     public long delayBefore(int next, String retryAfter) {
         int n = next - 1; // retries so far, starting at 1
-        double base = switch (backoff) {
-            case "linear" -> (double) delayMillis * n;
-            case "exponential" -> delayMillis * Math.pow(2, n - 1);
-            default -> delayMillis;
-        };
+        double base = backoff.delayMillis(delayMillis, n);
         long wait = Math.round(base * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
         long asked = retryAfterMillis(retryAfter);
         if (asked > MAX_DELAY_MS) {

@@ -1,6 +1,7 @@
 package io.aigateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aigateway.core.Backoff;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayException;
@@ -189,12 +190,9 @@ public final class UniversalStep implements Interceptor {
         return v.asInt();
     }
 
-    private static String backoff(JsonNode v, String where) {
-        String s = v.asText("");
-        if (!s.equals("constant") && !s.equals("linear") && !s.equals("exponential")) {
-            throw bad(where + "config.backoff must be constant, linear or exponential.");
-        }
-        return s;
+    private static Backoff backoff(JsonNode v, String where) {
+        return Backoff.parse(v.isTextual() ? v.asText() : null)
+                .orElseThrow(() -> bad(where + "config.backoff must be constant, linear or exponential."));
     }
 
     private static GatewayException bad(String message) {
