@@ -383,12 +383,7 @@ public final class AdminApi {
     }
 
     private static Map<String, Object> metadataOf(JsonNode v) {
-        try {
-            return io.aigateway.core.RequestOptions.parse(Headers.builder()
-                    .add("cf-aig-metadata", v.toString()).build()).metadata();
-        } catch (GatewayException e) {
-            throw bad(e.getMessage().replace("cf-aig-metadata", "metadata"));
-        }
+        return io.aigateway.core.RequestOptions.metadata(v, "metadata");
     }
 
     /** A stored body, decompressed, with the content type it was sent with when known. */

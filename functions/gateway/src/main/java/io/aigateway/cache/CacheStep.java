@@ -275,7 +275,6 @@ public final class CacheStep implements Interceptor {
             }
             ex.addPendingWrite(write.handle((ok, failure) -> {
                 if (failure != null) {
-                    store.countWriteFailure();
                     LOG.warn("cache write failed for gateway {}: {}", gateway, failure.toString());
                     try {
                         onWriteFailure.writeFailed(gateway, provider, model);

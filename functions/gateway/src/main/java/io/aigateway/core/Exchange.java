@@ -63,7 +63,6 @@ public final class Exchange {
     public int attempts;
 
     public long upstreamStartNanos;
-    public long upstreamHeadersNanos;
     public long firstByteNanos;
     public long endNanos;
 

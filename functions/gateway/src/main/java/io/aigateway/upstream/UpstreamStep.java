@@ -82,7 +82,6 @@ public final class UpstreamStep implements Interceptor {
                     continue;
                 }
             }
-            exchange.upstreamHeadersNanos = System.nanoTime();
             exchange.status = response.status();
             Headers headers = HeaderPolicy.downstream(response.headers());
             exchange.responseContentType = headers.firstOrNull("content-type");
