@@ -13,7 +13,7 @@ import io.aigateway.auth.GatewayTokens;
 import io.aigateway.config.SettingsCache;
 import io.aigateway.config.SettingsStore;
 import io.aigateway.config.GatewayConfig;
-import io.aigateway.core.Interceptor;
+import io.aigateway.pipeline.Interceptor;
 import io.aigateway.cost.CostCalculator;
 import io.aigateway.log.LogIds;
 import io.aigateway.log.LogRedactor;

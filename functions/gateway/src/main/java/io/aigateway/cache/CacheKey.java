@@ -1,6 +1,6 @@
 package io.aigateway.cache;
 
-import io.aigateway.core.Exchange;
+import io.aigateway.pipeline.ProxyRequest;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.Headers;
 
@@ -42,35 +42,35 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
     }
 
     /** The default key of a proxied request (direct, or one step of the universal endpoint). */
-    public static CacheKey of(Exchange ex) {
-        GatewayRequest request = ex.request();
+    public static CacheKey of(String gatewayId, ProxyRequest proxied) {
+        GatewayRequest request = proxied.http();
         Hasher h = new Hasher();
         h.field(VERSION).field("default");
-        h.field(ex.route.provider().slug());
+        h.field(proxied.route().provider().slug());
         h.field(request.method());
-        h.field(ex.route.upstreamUri().toString());
-        h.field(ex.route.restPath());
+        h.field(proxied.route().upstreamUri().toString());
+        h.field(proxied.route().restPath());
         h.field(request.rawQuery());
-        h.field(ex.model == null ? "" : ex.model);
+        h.field(proxied.model() == null ? "" : proxied.model());
         h.field(authDigest(request.headers()));
         for (String name : VARY) {
             h.field(name).field(String.join("\n", request.headers().all(name)));
         }
-        h.field(ex.streamRequested ? "stream" : "whole");
+        h.field(proxied.stream() ? "stream" : "whole");
         h.field(request.body());
-        return new CacheKey(ex.gatewayId, h.hex(), ex.streamRequested);
+        return new CacheKey(gatewayId, h.hex(), proxied.stream());
     }
 
     /**
      * The key of a request carrying {@code cf-aig-cache-key}: scoped to the provider and the caller's provider
      * credentials unless the gateway shares custom keys ({@code cache_key_shared}).
      */
-    public static CacheKey custom(Exchange ex, String key, boolean shared) {
+    public static CacheKey custom(String gatewayId, ProxyRequest proxied, String key, boolean shared) {
         if (shared) {
-            return custom(ex.gatewayId, key, ex.streamRequested);
+            return custom(gatewayId, key, proxied.stream());
         }
-        GatewayRequest request = ex.request();
-        return custom(ex.gatewayId, key, ex.streamRequested, ex.route.provider().slug(), request.headers(),
+        GatewayRequest request = proxied.http();
+        return custom(gatewayId, key, proxied.stream(), proxied.route().provider().slug(), request.headers(),
                 request.rawQuery());
     }
 

@@ -1,6 +1,10 @@
 package io.aigateway.log;
 
-import io.aigateway.core.Exchange;
+import io.aigateway.cost.Charge;
+import io.aigateway.pipeline.Answer;
+import io.aigateway.pipeline.ProxyRequest;
+import io.aigateway.pipeline.RequestContext;
+import io.aigateway.provider.Usage;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.cost.Cost;
 import io.aigateway.cost.CostCalculator;
@@ -45,15 +49,15 @@ public final class RequestRecorder {
         this.costs = costs;
     }
 
-    public CompletableFuture<Void> record(Exchange ex) {
+    public CompletableFuture<Void> record(RequestContext ex) {
         if (!ex.finish()) {
             return CompletableFuture.completedFuture(null);
         }
         List<String> lines = new ArrayList<>(2);
         try {
-            price(ex);
-            RequestLog log = ex.collectLog && ex.gatewayId != null ? toLog(ex) : null;
-            String line = metrics.line(ex, log);
+            Charge charge = price(ex);
+            RequestLog log = ex.collectLog() && ex.gatewayId() != null ? toLog(ex, charge) : null;
+            String line = metrics.line(ex, charge, log);
             if (line != null) {
                 lines.add(line);
             }
@@ -65,7 +69,7 @@ public final class RequestRecorder {
             LOG.error("request {} not recorded", ex.logId(), e);
             return ex.pendingWrites();
         }
-        if (!ex.priming && !lines.isEmpty() && !sink.write(lines)) {
+        if (!ex.priming() && !lines.isEmpty() && !sink.write(lines)) {
             unrecorded.increment();
         }
         return ex.pendingWrites();
@@ -77,41 +81,47 @@ public final class RequestRecorder {
     }
 
     /** Cost of the request (0 for a cache hit, which records what it saved); null when the price is unknown. */
-    private void price(Exchange ex) {
-        if (ex.providerSlug == null || ex.route == null) {
-            return;
+    private Charge price(RequestContext ex) {
+        ProxyRequest target = ex.target();
+        if (target == null || target.route() == null) {
+            return Charge.UNKNOWN;
         }
         try {
-            Map<String, ModelPrice> overrides = ex.settings == null ? Map.of() : ex.settings.priceOverrides();
-            Cost cost = costs.cost(ex, ex.customCost, overrides);
-            ex.cost = cost.usd();
-            ex.costEstimated = cost.estimated();
-            Cost saved = costs.costSaved(ex, ex.customCost, overrides);
-            // a hit saves what the original request cost (its own prices, cached-token discounts included)
-            ex.costSaved = ex.cached() && ex.cachedOriginalCost != null ? ex.cachedOriginalCost
-                    : saved == null ? null : saved.usd();
+            Map<String, ModelPrice> overrides = ex.settings() == null ? Map.of() : ex.settings().priceOverrides();
+            boolean hit = ex.cache().hit();
+            Cost cost = costs.charge(target.provider(), target.model(), ex.usage(), hit, ex.customCost(), overrides);
+            Double saved = null;
+            if (hit) {
+                // a hit saves what the original request cost (its own prices, cached-token discounts included)
+                saved = ex.cache().originalCost() != null ? ex.cache().originalCost()
+                        : costs.costSaved(target.provider(), target.model(), ex.usage(), ex.customCost(), overrides)
+                        .usd();
+            }
+            return new Charge(cost.usd(), saved, cost.estimated());
         } catch (RuntimeException e) {
-            LOG.warn("cost not computed: {}", e.getClass().getSimpleName());
+            LOG.warn("cost not computed", e);
+            return Charge.UNKNOWN;
         }
     }
 
-    private static boolean refusedByAuth(Exchange ex) {
-        return ex.error == io.aigateway.core.ErrorCode.GATEWAY_UNAUTHORIZED;
+    private static boolean refusedByAuth(RequestContext ex) {
+        return ex.answer().error() == io.aigateway.core.ErrorCode.GATEWAY_UNAUTHORIZED;
     }
 
-    private LogPayload payload(Exchange ex) {
+    private LogPayload payload(RequestContext ex) {
         boolean keep = payloadBytes > 0 && !refusedByAuth(ex)
-                && (ex.options == null || ex.options.collectLogPayload().orElse(true));
+                && (ex.options() == null || ex.options().collectLogPayload().orElse(true));
         if (!keep) {
             return null;
         }
         GatewayRequest request = ex.clientRequest();
         byte[] req = bounded(request.body());
-        byte[] res = bounded(ex.responseHead);
+        byte[] res = bounded(ex.answer().head());
         String requestType = request.headers().firstOrNull("content-type");
         return LogPayload.of(
                 redactor.redact("request", requestType, SecretScrubber.scrub(req, requestType)),
-                redactor.redact("response", ex.responseContentType, SecretScrubber.scrub(res, ex.responseContentType)));
+                redactor.redact("response", ex.answer().contentType(),
+                        SecretScrubber.scrub(res, ex.answer().contentType())));
     }
 
     private byte[] bounded(byte[] body) {
@@ -123,62 +133,65 @@ public final class RequestRecorder {
      * by authentication is logged minimally: no bodies, no client metadata or event id (a client without a valid
      * token must not be able to write into logs and analytics).
      */
-    RequestLog toLog(Exchange ex) {
+    RequestLog toLog(RequestContext ex, Charge charge) {
         GatewayRequest request = ex.clientRequest();
         long created = request.receivedAtMillis();
         boolean refused = refusedByAuth(ex);
-        boolean keepHeads = !refused && (ex.options == null || ex.options.collectLogPayload().orElse(true));
+        boolean keepHeads = !refused && (ex.options() == null || ex.options().collectLogPayload().orElse(true));
         boolean textual = isText(request.headers().firstOrNull("content-type"));
+        Answer answer = ex.answer();
+        Usage usage = ex.usage();
+        ProxyRequest target = ex.target();
         return new RequestLog(
                 ex.logId(),
                 created,
-                ex.gatewayId,
-                ex.providerSlug,
+                ex.gatewayId(),
+                ex.provider(),
                 RequestMetrics.modelOf(ex),
                 request.method(),
                 request.rawPath(), // never the query: some providers take API keys there
-                ex.status,
-                ex.success(),
-                ex.cached(),
-                ex.streamRequested,
-                ex.durationMillis(),
-                ex.millisSinceReceived(ex.firstByteNanos),
-                ex.upstreamMillis(),
-                ex.usage.tokensIn() >= 0 ? ex.usage.tokensIn() : null,
-                ex.usage.tokensOut() >= 0 ? ex.usage.tokensOut() : null,
-                ex.options == null || refused ? Map.of() : ex.options.metadata(),
-                ex.options == null || refused ? null : ex.options.eventId(),
+                answer.status(),
+                answer.success(),
+                ex.cache().hit(),
+                target != null && target.stream(),
+                ex.timings().durationMillis(),
+                ex.timings().timeToFirstByteMillis(),
+                ex.timings().upstreamMillis(),
+                usage.tokensIn() >= 0 ? usage.tokensIn() : null,
+                usage.tokensOut() >= 0 ? usage.tokensOut() : null,
+                ex.options() == null || refused ? Map.of() : ex.options().metadata(),
+                ex.options() == null || refused ? null : ex.options().eventId(),
                 truncate(request.headers().firstOrNull("user-agent"), 256),
                 request.body().length,
-                ex.responseBytes,
+                answer.bytes(),
                 keepHeads && textual ? SecretScrubber.scrub(head(request.body(), request.body().length)) : null,
-                keepHeads && isText(ex.responseContentType)
-                        ? SecretScrubber.scrub(head(ex.responseHead, ex.responseHead.length)) : null,
-                ex.attempts,
-                ex.error == null ? null : ex.error.code(),
-                outcome(ex),
-                ex.step,
-                List.copyOf(ex.failedSteps),
-                ex.cacheNote,
-                ex.cost,
-                ex.costSaved,
-                ex.costEstimated,
+                keepHeads && isText(answer.contentType())
+                        ? SecretScrubber.scrub(head(answer.head(), answer.head().length)) : null,
+                answer.attempts(),
+                answer.error() == null ? null : answer.error().code(),
+                outcome(answer),
+                ex.fallbacks().answered(),
+                ex.fallbacks().failed(),
+                ex.cache().note(),
+                charge.usd(),
+                charge.savedUsd(),
+                charge.estimated(),
                 null,
                 null,
-                created / 1000 + ex.logRetentionDays * 86_400L,
-                ex.usage.cacheReadTokens() >= 0 ? ex.usage.cacheReadTokens() : null,
-                ex.usage.cacheWriteTokens() >= 0 ? ex.usage.cacheWriteTokens() : null,
-                ex.usage.reasoningTokens() >= 0 ? ex.usage.reasoningTokens() : null);
+                created / 1000 + ex.logRetentionDays() * 86_400L,
+                usage.cacheReadTokens() >= 0 ? usage.cacheReadTokens() : null,
+                usage.cacheWriteTokens() >= 0 ? usage.cacheWriteTokens() : null,
+                usage.reasoningTokens() >= 0 ? usage.reasoningTokens() : null);
     }
 
-    private static String outcome(Exchange ex) {
-        if (ex.clientGone) {
+    private static String outcome(Answer answer) {
+        if (answer.clientGone()) {
             return "client_disconnected";
         }
-        if (ex.upstreamBroken) {
+        if (answer.upstreamBroken()) {
             return "upstream_disconnected";
         }
-        return ex.error == null ? "ok" : ex.error.name().toLowerCase();
+        return answer.error() == null ? "ok" : answer.error().name().toLowerCase();
     }
 
     private String head(byte[] bytes, int length) {

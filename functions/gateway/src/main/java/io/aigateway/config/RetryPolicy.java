@@ -1,4 +1,4 @@
-package io.aigateway.upstream;
+package io.aigateway.config;
 
 import io.aigateway.core.Backoff;
 
