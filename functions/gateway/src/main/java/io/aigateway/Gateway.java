@@ -21,7 +21,7 @@ import io.aigateway.pipeline.ProxyRequest;
 import io.aigateway.pipeline.RequestContext;
 import io.aigateway.pipeline.StepChain;
 import io.aigateway.provider.ProxyRoute;
-import io.aigateway.log.RequestRecorder;
+import io.aigateway.recording.RequestRecorder;
 import io.aigateway.provider.RequestBodyInfo;
 import io.aigateway.provider.RouteParser;
 import io.aigateway.upstream.UniversalStep;

@@ -3,7 +3,6 @@ package io.aigateway.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import io.aigateway.core.Json;
-import io.aigateway.cost.TokenEstimator;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

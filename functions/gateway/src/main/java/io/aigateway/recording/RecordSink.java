@@ -1,4 +1,4 @@
-package io.aigateway.log;
+package io.aigateway.recording;
 
 import java.util.List;
 

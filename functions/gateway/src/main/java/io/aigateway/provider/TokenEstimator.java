@@ -1,4 +1,4 @@
-package io.aigateway.cost;
+package io.aigateway.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.knuddels.jtokkit.Encodings;

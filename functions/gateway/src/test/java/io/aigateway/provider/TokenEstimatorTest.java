@@ -1,4 +1,4 @@
-package io.aigateway.cost;
+package io.aigateway.provider;
 
 import org.junit.jupiter.api.Test;
 

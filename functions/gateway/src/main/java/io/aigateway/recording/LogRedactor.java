@@ -1,4 +1,4 @@
-package io.aigateway.log;
+package io.aigateway.recording;
 
 /**
  * Rewrites a body before it is stored with its log: the hook where guardrails and DLP will mask prompts and

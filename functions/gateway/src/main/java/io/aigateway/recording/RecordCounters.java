@@ -1,4 +1,4 @@
-package io.aigateway.log;
+package io.aigateway.recording;
 
 /**
  * What became of this process's request records, for /api/v1/stats.

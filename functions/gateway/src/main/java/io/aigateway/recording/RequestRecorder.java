@@ -1,6 +1,8 @@
-package io.aigateway.log;
+package io.aigateway.recording;
 
 import io.aigateway.cost.Charge;
+import io.aigateway.log.LogPayload;
+import io.aigateway.log.RequestLog;
 import io.aigateway.pipeline.Answer;
 import io.aigateway.pipeline.ProxyRequest;
 import io.aigateway.pipeline.RequestContext;

@@ -1,4 +1,4 @@
-package io.aigateway.log;
+package io.aigateway.recording;
 
 import io.aigateway.GatewayApp;
 import io.aigateway.config.GatewayConfig;

@@ -1,4 +1,4 @@
-package io.aigateway.log;
+package io.aigateway.recording;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aigateway.core.Json;
