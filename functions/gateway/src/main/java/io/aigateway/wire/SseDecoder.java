@@ -17,9 +17,9 @@ import java.util.function.Consumer;
  *
  * <p>Memory is bounded by {@code maxEventBytes}: an event whose data would exceed it, or that has a line longer than
  * it (plus room for the field name), is handed over flagged {@link SseEvent#oversized()} with its data dropped; a
- * comment line that long is just ignored. Nothing is allocated per byte: lines
- * complete within a chunk are read in place, only field values become Strings (event names are reused while they
- * repeat), and data is handed over as a view into one reused buffer. One thread uses an instance.
+ * comment line that long is just ignored. Nothing is allocated per byte, nor per event: lines complete within a
+ * chunk are read in place, the event and its data are views into reused buffers, and an event name becomes a String
+ * only if a reader asks, once per distinct name. One thread uses an instance.
  */
 public final class SseDecoder {
     public static final int DEFAULT_MAX_EVENT_BYTES = 1 << 20;
@@ -28,6 +28,7 @@ public final class SseDecoder {
     private static final int FIELD_ROOM = 64;
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
     private static final byte[] DATA_FIELD = ByteScan.ascii("data:");
+    private static final int NAME_CACHE = 8;
     private static final byte[] DATA = ByteScan.ascii("data");
     private static final byte[] EVENT = ByteScan.ascii("event");
     private static final byte[] ID = ByteScan.ascii("id");
@@ -38,7 +39,7 @@ public final class SseDecoder {
     private final Consumer<SseEvent> listener;
 
     /** A line split across chunks, so far; lineBytes counts it all, only its first maxLineBytes are kept. */
-    private byte[] line = new byte[128];
+    private byte[] line = new byte[0]; // allocated when a line first spans chunks
     private int lineLength;
     private long lineBytes;
     private boolean afterCr;
@@ -47,18 +48,22 @@ public final class SseDecoder {
     private boolean finished;
 
     // the event being read
-    private byte[] data = new byte[256];
+    private byte[] data = new byte[512]; // one typical chat-completion chunk, so it rarely grows
     private int dataLength;
     private boolean hasData;
     private boolean anyField;
     private boolean oversized;
-    private String event;
+    /** The event field's value, kept as bytes: a String is made only if a reader asks ({@link SseEvent#event()}). */
+    private byte[] name = new byte[32];
+    private int nameLength = -1;
     private long retry = -1;
     private String lastId;
 
-    /** The last event name decoded, with its bytes: providers repeat a handful of names, each made a String once. */
-    private byte[] lastNameBytes = new byte[0];
-    private String lastName;
+    /** Event names made Strings so far, with their bytes: a stream repeats a handful, each made a String once. */
+    private byte[][] nameBytes;
+    private String[] names;
+    private int nextName;
+    private final SseEvent view = new SseEvent();
 
     private long events;
     private long oversizedEvents;
@@ -181,7 +186,8 @@ public final class SseDecoder {
             return;
         }
         if (lineLength + keep > line.length) {
-            line = Arrays.copyOf(line, (int) Math.min(maxLineBytes, Math.max(lineLength + keep, line.length * 2L)));
+            long grown = Math.max(Math.max(lineLength + keep, 256), line.length * 2L);
+            line = Arrays.copyOf(line, (int) Math.min(maxLineBytes, grown));
         }
         System.arraycopy(bytes, from, line, lineLength, keep);
         lineLength += keep;
@@ -227,7 +233,7 @@ public final class SseDecoder {
             hasData = true;
         } else if (ByteScan.equals(bytes, from, nameEnd, EVENT)) {
             anyField = true;
-            event = value == to ? null : name(bytes, value, to);
+            setName(bytes, value, to);
         } else if (ByteScan.equals(bytes, from, nameEnd, ID)) {
             if (ByteScan.indexOf(bytes, value, to, (byte) 0) < 0) { // the spec ignores an id holding NUL
                 anyField = true;
@@ -267,12 +273,33 @@ public final class SseDecoder {
         dataLength = 0;
     }
 
-    private String name(byte[] bytes, int from, int to) {
-        if (!ByteScan.equals(bytes, from, to, lastNameBytes)) {
-            lastNameBytes = Arrays.copyOfRange(bytes, from, to);
-            lastName = new String(lastNameBytes, StandardCharsets.UTF_8);
+    private void setName(byte[] bytes, int from, int to) {
+        int n = to - from;
+        if (n > name.length) {
+            name = Arrays.copyOf(name, Math.max(n, name.length * 2));
         }
-        return lastName;
+        System.arraycopy(bytes, from, name, 0, n);
+        nameLength = n;
+    }
+
+    /** The current event's name (null when absent or empty), from the cache of names. */
+    String eventName() {
+        if (nameLength <= 0) {
+            return null;
+        }
+        if (names == null) {
+            nameBytes = new byte[NAME_CACHE][];
+            names = new String[NAME_CACHE];
+        }
+        for (int i = 0; i < NAME_CACHE && nameBytes[i] != null; i++) {
+            if (ByteScan.equals(name, 0, nameLength, nameBytes[i])) {
+                return names[i];
+            }
+        }
+        int slot = nextName++ % NAME_CACHE; // more names than slots (unusual): the oldest make way
+        nameBytes[slot] = Arrays.copyOf(name, nameLength);
+        names[slot] = new String(nameBytes[slot], StandardCharsets.UTF_8);
+        return names[slot];
     }
 
     /** The spec's retry value: ASCII digits only, else the field is ignored (-1). */
@@ -297,9 +324,12 @@ public final class SseDecoder {
             if (oversized) {
                 oversizedEvents++;
             }
-            SseEvent e = new SseEvent(event, data, 0, dataLength, hasData, lastId, retry, oversized, terminated);
-            resetEvent();
-            listener.accept(e);
+            view.set(this, data, dataLength, hasData, lastId, retry, oversized, terminated);
+            try {
+                listener.accept(view);
+            } finally {
+                resetEvent(); // after the callback: the view reads the name from here
+            }
         } else {
             resetEvent();
         }
@@ -310,7 +340,7 @@ public final class SseDecoder {
         hasData = false;
         anyField = false;
         oversized = false;
-        event = null;
+        nameLength = -1;
         retry = -1;
     }
 }

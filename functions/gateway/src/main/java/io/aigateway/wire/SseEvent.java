@@ -2,31 +2,118 @@ package io.aigateway.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * One server-sent event, as {@link SseDecoder} hands it over. The data is a view into the decoder's buffer, valid
- * only during the callback (the buffer is reused for the next event): copy it with {@link #dataBytes()} to keep it.
+ * One server-sent event, as {@link SseDecoder} hands it over: a view, reused for every event of the stream and valid
+ * only during the callback (so a stream of thousands of events costs no allocation per event, and the event name
+ * becomes a String only if asked for). Keep one with {@link #detached()}.
  *
- * @param event      the {@code event:} field, or null when absent or empty (a browser would call it "message")
- * @param buffer     holds the data, lines joined by {@code \n}, at {@code [dataOffset, dataOffset + dataLength)}
- * @param hasData    whether any {@code data:} field was present (a browser dispatches only events that have one)
- * @param id         the last event id seen in the stream so far (it carries over events, per the spec), or null
- * @param retry      this event's {@code retry:} value in milliseconds, or -1
- * @param oversized  the event exceeded the decoder's cap: its data was dropped (empty here) and a line that was
- *                   itself over the cap was ignored
- * @param terminated false for the last event of a stream that ended without the blank line closing it (a browser
- *                   would drop it; the gateway's readers take it, as upstreams do end that way)
+ * <ul>
+ *   <li>{@link #event()}: the {@code event:} field, or null when absent or empty (a browser calls it "message");</li>
+ *   <li>{@link #buffer()} holds the data, lines joined by {@code \n}, at {@link #dataOffset()} for
+ *       {@link #dataLength()} bytes;</li>
+ *   <li>{@link #hasData()}: whether any {@code data:} field was present (a browser dispatches only such events);</li>
+ *   <li>{@link #id()}: the last event id seen in the stream so far (it carries over events, per the spec), or
+ *       null;</li>
+ *   <li>{@link #retry()}: this event's {@code retry:} value in milliseconds, or -1;</li>
+ *   <li>{@link #oversized()}: the event went over the decoder's cap: its data was dropped (empty here), and a line
+ *       itself over the cap was ignored;</li>
+ *   <li>{@link #terminated()}: false for the last event of a stream that ended without the blank line closing it
+ *       (a browser would drop it; the gateway's readers take it, as upstreams do end that way).</li>
+ * </ul>
  */
-public record SseEvent(String event, byte[] buffer, int dataOffset, int dataLength, boolean hasData, String id,
-                       long retry, boolean oversized, boolean terminated) {
+public final class SseEvent {
+    private SseDecoder names;
+    private String event;
+    private byte[] buffer;
+    private int dataOffset;
+    private int dataLength;
+    private boolean hasData;
+    private String id;
+    private long retry;
+    private boolean oversized;
+    private boolean terminated;
+
+    /** A view for a decoder to fill. */
+    SseEvent() {
+    }
+
+    /** A stand-alone event (tests, {@link #detached()}). */
+    public SseEvent(String event, byte[] data, boolean hasData, String id, long retry, boolean oversized,
+                    boolean terminated) {
+        this.event = event;
+        this.buffer = data;
+        this.dataLength = data.length;
+        this.hasData = hasData;
+        this.id = id;
+        this.retry = retry;
+        this.oversized = oversized;
+        this.terminated = terminated;
+    }
+
+    void set(SseDecoder names, byte[] buffer, int dataLength, boolean hasData, String id, long retry,
+             boolean oversized, boolean terminated) {
+        this.names = names;
+        this.event = null;
+        this.buffer = buffer;
+        this.dataOffset = 0;
+        this.dataLength = dataLength;
+        this.hasData = hasData;
+        this.id = id;
+        this.retry = retry;
+        this.oversized = oversized;
+        this.terminated = terminated;
+    }
+
+    public String event() {
+        if (names != null) {
+            event = names.eventName(); // once per event, from the decoder's small cache of names
+            names = null;
+        }
+        return event;
+    }
 
     /** The event type as a browser reports it. */
     public String type() {
-        return event == null ? "message" : event;
+        String e = event();
+        return e == null ? "message" : e;
+    }
+
+    public byte[] buffer() {
+        return buffer;
+    }
+
+    public int dataOffset() {
+        return dataOffset;
+    }
+
+    public int dataLength() {
+        return dataLength;
     }
 
     public int dataEnd() {
         return dataOffset + dataLength;
+    }
+
+    public boolean hasData() {
+        return hasData;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public long retry() {
+        return retry;
+    }
+
+    public boolean oversized() {
+        return oversized;
+    }
+
+    public boolean terminated() {
+        return terminated;
     }
 
     /** The data decoded as UTF-8 (allocates: meant for tests and rare events). */
@@ -40,7 +127,7 @@ public record SseEvent(String event, byte[] buffer, int dataOffset, int dataLeng
 
     /** A copy that owns its data, safe to keep after the callback. */
     public SseEvent detached() {
-        return new SseEvent(event, dataBytes(), 0, dataLength, hasData, id, retry, oversized, terminated);
+        return new SseEvent(event(), dataBytes(), hasData, id, retry, oversized, terminated);
     }
 
     public boolean dataEquals(byte[] literal) {
@@ -54,21 +141,20 @@ public record SseEvent(String event, byte[] buffer, int dataOffset, int dataLeng
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof SseEvent e && java.util.Objects.equals(event, e.event) && hasData == e.hasData
-                && java.util.Objects.equals(id, e.id) && retry == e.retry && oversized == e.oversized
+        return o instanceof SseEvent e && Objects.equals(event(), e.event()) && hasData == e.hasData
+                && Objects.equals(id, e.id) && retry == e.retry && oversized == e.oversized
                 && terminated == e.terminated
                 && Arrays.equals(buffer, dataOffset, dataEnd(), e.buffer, e.dataOffset, e.dataEnd());
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(event, id, retry, hasData, oversized, terminated,
-                Arrays.hashCode(dataBytes()));
+        return Objects.hash(event(), id, retry, hasData, oversized, terminated, Arrays.hashCode(dataBytes()));
     }
 
     @Override
     public String toString() {
-        return "SseEvent[event=" + event + ", data=" + (hasData ? data() : "(none)") + ", id=" + id + ", retry="
+        return "SseEvent[event=" + event() + ", data=" + (hasData ? data() : "(none)") + ", id=" + id + ", retry="
                 + retry + (oversized ? ", oversized" : "") + (terminated ? "" : ", unterminated") + "]";
     }
 }
