@@ -2,13 +2,12 @@ package io.aigateway.cache;
 
 import io.aigateway.pipeline.ProxyRequest;
 import io.aigateway.core.GatewayRequest;
+import io.aigateway.core.Hashing;
 import io.aigateway.core.Headers;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -101,7 +100,7 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
      * credential query parameters ({@link #AUTH_QUERY}, names decoded and lower-cased, values as sent).
      */
     static byte[] credentialDigest(Headers headers, String rawQuery) {
-        MessageDigest d = sha256();
+        MessageDigest d = Hashing.sha256();
         d.update(authDigest(headers));
         if (rawQuery != null && !rawQuery.isEmpty()) {
             for (String pair : rawQuery.split("&")) {
@@ -123,7 +122,7 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
 
     /** SHA-256 over every provider auth header present (name and value); empty input when there is none. */
     static byte[] authDigest(Headers headers) {
-        MessageDigest d = sha256();
+        MessageDigest d = Hashing.sha256();
         for (String name : AUTH_HEADERS) {
             for (String value : headers.all(name)) {
                 d.update(name.getBytes(StandardCharsets.UTF_8));
@@ -135,17 +134,9 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
         return d.digest();
     }
 
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
-    }
-
     /** Length-prefixed fields, so no two different field lists hash the same bytes. */
     private static final class Hasher {
-        private final MessageDigest digest = sha256();
+        private final MessageDigest digest = Hashing.sha256();
 
         Hasher field(String value) {
             return field(value.getBytes(StandardCharsets.UTF_8));
@@ -159,7 +150,7 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
         }
 
         String hex() {
-            return HexFormat.of().formatHex(digest.digest());
+            return Hashing.hex(digest.digest());
         }
     }
 }

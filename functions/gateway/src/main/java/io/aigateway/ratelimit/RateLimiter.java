@@ -2,6 +2,7 @@ package io.aigateway.ratelimit;
 
 import io.aigateway.config.RateLimitTechnique;
 import io.aigateway.config.RuleScope;
+import io.aigateway.core.Hashing;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -10,11 +11,7 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,7 +47,6 @@ public final class RateLimiter {
     /** A window this long after its end is taken as closed for good (clock skew between instances). */
     static final long CLOSE_GRACE_MILLIS = 1_000;
     private static final int MAX_CACHED_WINDOWS = 10_000;
-    private static final HexFormat HEX = HexFormat.of();
 
     /**
      * The outcome of one check.
@@ -94,7 +90,7 @@ public final class RateLimiter {
     public static String clientScope(String gatewayId, RuleScope ruleScope, String value, int interval,
                                      RateLimitTechnique technique) {
         String label = ruleScope.label();
-        String key = value == null ? NO_VALUE : sha256Hex(gatewayId + "\u0000" + label + "\u0000" + value);
+        String key = value == null ? NO_VALUE : Hashing.sha256Hex(gatewayId + "\u0000" + label + "\u0000" + value);
         return label + "=" + key + ":" + interval + ":" + technique.label();
     }
 
@@ -252,11 +248,4 @@ public final class RateLimiter {
         return Map.of(TableSchema.PK, AttributeValue.fromS(pk), TableSchema.SK, AttributeValue.fromS(SORT_KEY));
     }
 
-    static String sha256Hex(String value) {
-        try {
-            return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always present", e);
-        }
-    }
 }
