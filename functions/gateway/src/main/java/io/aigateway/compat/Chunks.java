@@ -101,6 +101,13 @@ final class Chunks {
         return chunk(choice, Json.MAPPER.createObjectNode(), reason);
     }
 
+    /** Puts the finish reason on a chunk already made (the last content chunk of that choice). */
+    ObjectNode finishOn(ObjectNode chunk, int choice, String reason) {
+        ((ObjectNode) chunk.get("choices").get(0)).put("finish_reason", reason);
+        finished.add(choice);
+        return chunk;
+    }
+
     boolean finished(int choice) {
         return finished.contains(choice);
     }
