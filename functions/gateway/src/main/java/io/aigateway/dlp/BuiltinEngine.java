@@ -65,7 +65,7 @@ final class BuiltinEngine implements Engine {
             if (isDigit(c)) {
                 s = mask != 0;
             } else if (isAsciiLetter(c)) {
-                s = contact || cred || (fin && isUpper(c));
+                s = contact || cred || fin;
             } else if (c == '+') {
                 s = contact || cred;
             } else if (c == '(' || c == ':') {
@@ -122,14 +122,21 @@ final class BuiltinEngine implements Engine {
     private int candidate(Window w, int i, char c) {
         char p = w.at(i - 1);
         int e;
+        // distinctive prefixes first: "https://ghp_...@github.com" is a token, not an e-mail address
+        if (cred) {
+            e = prefixedCredential(w, i, c, p);
+            if (e > 0) {
+                return e;
+            }
+        }
         if (contact && isAsciiAlnum(c) && !isLocal(p) && p != '@') {
             e = email(w, i);
             if (e > 0) {
                 return e;
             }
         }
-        if (cred) {
-            e = credential(w, i, c, p);
+        if (cred && isB64(c) && !isB64(p) && p != '-' && p != '_') {
+            e = awsSecret(w, i);
             if (e > 0) {
                 return e;
             }
@@ -138,6 +145,12 @@ final class BuiltinEngine implements Engine {
             e = ipv6(w, i);
             if (e > 0) {
                 return w.hit(BuiltinType.IPV6, Confidence.MEDIUM, e);
+            }
+        }
+        if (contact && isDigit(c) && !isAsciiAlnum(p) && p != '_' && p != '.' && p != '-' && p != ',') {
+            e = ipv4(w, i); // also after '@' and '/': admin@10.0.0.1, http://10.0.0.1/
+            if (e > 0) {
+                return w.hit(BuiltinType.IPV4, Confidence.MEDIUM, e);
             }
         }
         if (isDigit(c) && numericStart(w, i, p)) {
@@ -158,7 +171,7 @@ final class BuiltinEngine implements Engine {
                 return w.hit(BuiltinType.PHONE, Confidence.MEDIUM, e);
             }
         }
-        if (fin && isUpper(c) && !isAsciiAlnum(p) && p != '_') {
+        if (fin && isAsciiLetter(c) && !isAsciiAlnum(p) && p != '_') {
             e = iban(w, i);
             if (e > 0) {
                 return w.hit(BuiltinType.IBAN, Confidence.HIGH, e);
@@ -424,12 +437,6 @@ final class BuiltinEngine implements Engine {
     }
 
     private int numeric(Window w, int i) {
-        if (contact) {
-            int e = ipv4(w, i);
-            if (e > 0) {
-                return w.hit(BuiltinType.IPV4, Confidence.MEDIUM, e);
-            }
-        }
         // digit groups with one kind of single separator: 4111 1111 1111 1111, 123-45-6789, 090-1234-5678
         int[] len = w.groupLen;
         int[] end = w.groupEnd;
@@ -605,23 +612,25 @@ final class BuiltinEngine implements Engine {
     // ---------------------------------------------------------------- IBAN
 
     private static int iban(Window w, int i) {
+        char c0 = w.at(i);
         char c1 = w.at(i + 1);
-        if (!isUpper(c1) || !isDigit(w.at(i + 2)) || !isDigit(w.at(i + 3))) {
+        if (!isAsciiLetter(c1) || Chars.isLower(c0) != Chars.isLower(c1) || !isDigit(w.at(i + 2))
+                || !isDigit(w.at(i + 3))) {
             return -1;
         }
-        Integer want = Validators.IBAN_LENGTHS.get(new String(new char[] {w.at(i), c1}));
+        Integer want = Validators.IBAN_LENGTHS.get(new String(new char[] {upper(c0), upper(c1)}));
         if (want == null) {
             return -1;
         }
-        // compact (GB82WEST12345698765432) or printed in groups of four (GB82 WEST 1234 5698 7654 32)
+        // compact (GB82WEST12345698765432) or printed in groups of four (GB82 WEST 1234 5698 7654 32), either case
         StringBuilder b = new StringBuilder(want);
         int j = i;
         int inGroup = 0;
         boolean spaced = false;
         while (b.length() < want) {
             char ch = w.at(j);
-            if (isUpper(ch) || isDigit(ch)) {
-                b.append(ch);
+            if (isAsciiAlnum(ch)) {
+                b.append(upper(ch));
                 inGroup++;
                 j++;
             } else if (ch == ' ' && inGroup == 4 && (b.length() == 4 || spaced) && isAsciiAlnum(w.at(j + 1))) {
@@ -639,29 +648,26 @@ final class BuiltinEngine implements Engine {
         return Validators.mod97(b) ? j : -1;
     }
 
+    private static char upper(char c) {
+        return Chars.isLower(c) ? (char) (c - 32) : c;
+    }
+
     // ---------------------------------------------------------------- credentials
 
-    private int credential(Window w, int i, char c, char p) {
+    private static int prefixedCredential(Window w, int i, char c, char p) {
         if (c == '-') {
             return p == '-' ? -1 : pem(w, i);
         }
-        boolean tokenStart = !isKey(p) && p != '.' && p != '/' && p != '+';
-        if (tokenStart) {
-            int e = switch (c) {
-                case 'A' -> awsKeyIdOrGoogle(w, i);
-                case 's' -> skKey(w, i);
-                case 'g' -> github(w, i);
-                case 'e' -> jwt(w, i);
-                default -> -1;
-            };
-            if (e > 0) {
-                return e;
-            }
+        if (isKey(p) || p == '.' || p == '+') {
+            return -1; // inside a longer token; a '/' before is fine: https://ghp_...@github.com
         }
-        if (isB64(c) && !isB64(p) && p != '=' && p != '-' && p != '_') {
-            return awsSecret(w, i);
-        }
-        return -1;
+        return switch (c) {
+            case 'A' -> awsKeyIdOrGoogle(w, i);
+            case 's' -> skKey(w, i);
+            case 'g' -> github(w, i);
+            case 'e' -> jwt(w, i);
+            default -> -1;
+        };
     }
 
     private static int run(Window w, int from, int max, boolean b64url) {

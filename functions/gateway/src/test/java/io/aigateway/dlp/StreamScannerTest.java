@@ -68,6 +68,18 @@ class StreamScannerTest {
     }
 
     @Test
+    void everySplitPointOfEveryCorpusText() throws Exception {
+        for (CorpusPrecisionRecallTest.Item item : CorpusPrecisionRecallTest.corpus()) {
+            String text = item.text();
+            List<Finding> whole = scanner.scan(text, profiles, Confidence.LOW);
+            for (int cut = 0; cut <= text.length(); cut++) {
+                List<Finding> got = streamed(List.of(text.substring(0, cut), text.substring(cut)), new int[1]);
+                assertEquals(whole, got, item.id() + " split at " + cut);
+            }
+        }
+    }
+
+    @Test
     void charByCharAndRandomChunks() {
         Random r = new Random(42);
         for (String text : SAMPLES) {
