@@ -1,12 +1,12 @@
 package io.aigateway.analytics;
 
 import io.aigateway.log.RequestLog;
+import io.aigateway.store.Keys;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.Put;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 import software.amazon.awssdk.services.dynamodb.model.Update;
@@ -61,7 +61,7 @@ public final class Rollups {
         Map<String, Delta> deltas = new java.util.TreeMap<>();
         for (RequestLog log : logs) {
             String hour = HOUR.format(Instant.ofEpochMilli(log.createdAt()));
-            String prefix = "AGG#" + log.gateway() + "#";
+            String prefix = Keys.rollupPrefix(log.gateway());
             delta(deltas, prefix + "provider#" + hour, value(log.provider())).add(log);
             delta(deltas, prefix + "model#" + hour, value(log.model())).add(log);
             log.metadata().forEach((k, v) -> delta(deltas, prefix + "metadata." + k + "#" + hour, value(String.valueOf(v))).add(log));
@@ -205,21 +205,12 @@ public final class Rollups {
     /** Every value's counters for one dimension and hour (shards merged). */
     public Map<String, Counters> hour(String gateway, String dimension, String hour) {
         Map<String, Counters> byValue = new HashMap<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table)
-                    .keyConditionExpression("#pk = :pk")
-                    .expressionAttributeNames(Map.of("#pk", TableSchema.PK))
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS("AGG#" + gateway + "#" + dimension + "#" + hour)))
-                    .exclusiveStartKey(from));
-            for (Map<String, AttributeValue> item : page.items()) {
-                String sk = item.get(TableSchema.SK).s();
-                String value = sk.substring(0, sk.lastIndexOf('#'));
-                byValue.computeIfAbsent(value, v -> new Counters()).add(item);
-            }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        for (Map<String, AttributeValue> item : TableSchema.partition(dynamo, table,
+                Keys.rollup(gateway, dimension, hour), false)) {
+            String sk = item.get(TableSchema.SK).s();
+            String value = sk.substring(0, sk.lastIndexOf('#'));
+            byValue.computeIfAbsent(value, v -> new Counters()).add(item);
+        }
         return byValue;
     }
 

@@ -1,5 +1,6 @@
 package io.aigateway.log;
 
+import io.aigateway.store.Keys;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -47,7 +48,6 @@ public final class LogStore {
     private static final String BODY_PREFIX = "LOGBODY#";
     /** The attribute that marks a deleted log's tombstone. */
     private static final String DELETED = "deleted";
-    private static final String PENDING_PREFIX = "FBPENDING#";
     /** Feedback for a log not ingested yet is kept this long (ms after the log's own time) waiting for it. */
     private static final long PENDING_WINDOW_MS = 86_400_000L;
     /** Days already recorded in the day index: one extra write per gateway per day per process. */
@@ -272,7 +272,7 @@ public final class LogStore {
     private List<RequestLog> queryDay(LogQuery q, String day, String lowerId, String upperId, int want) {
         List<Future<List<RequestLog>>> shards = new ArrayList<>(SHARDS);
         for (int shard = 0; shard < SHARDS; shard++) {
-            String pk = "LOG#" + q.gateway() + "#" + day + "#" + shard;
+            String pk = Keys.logs(q.gateway(), day, shard);
             shards.add(executor.submit(() -> queryShard(q, pk, lowerId, upperId, want)));
         }
         List<RequestLog> merged = new ArrayList<>();
@@ -346,16 +346,16 @@ public final class LogStore {
                 .scanIndexForward(false)
                 .limit(Math.max(want, 25));
         List<RequestLog> out = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            QueryResponse page = dynamo.query(start == null ? request.build() : request.exclusiveStartKey(start).build());
+        for (QueryResponse page : dynamo.queryPaginator(request.build())) {
             for (Map<String, AttributeValue> item : page.items()) {
                 if (!item.get(TableSchema.SK).s().equals(q.beforeId())) {
                     out.add(fromItem(item));
                 }
             }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null && out.size() < want);
+            if (out.size() >= want) {
+                break; // the paginator asks for the next page only when iterated on
+            }
+        }
         return out.size() > want ? out.subList(0, want) : out;
     }
 
@@ -404,7 +404,7 @@ public final class LogStore {
             return PatchOutcome.NOT_FOUND;
         }
         Map<String, AttributeValue> item = new HashMap<>(fb.attributes());
-        item.put(TableSchema.PK, s(PENDING_PREFIX + gateway));
+        item.put(TableSchema.PK, s(Keys.pendingFeedback(gateway)));
         item.put(TableSchema.SK, s(id));
         item.put(TableSchema.EXPIRES_AT, n(LogIds.timestamp(id) / 1000 + PENDING_WINDOW_MS / 1000 * 2));
         dynamo.putItem(b -> b.tableName(table).item(item));
@@ -477,29 +477,19 @@ public final class LogStore {
      */
     public int mergePendingFeedback(String gateway, Set<String> storedIds) {
         int merged = 0;
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table).consistentRead(true)
-                    .keyConditionExpression("#pk = :pk")
-                    .expressionAttributeNames(Map.of("#pk", TableSchema.PK))
-                    .expressionAttributeValues(Map.of(":pk", s(PENDING_PREFIX + gateway)))
-                    .exclusiveStartKey(from));
-            for (Map<String, AttributeValue> item : page.items()) {
-                String id = item.get(TableSchema.SK).s();
-                if (storedIds.contains(id) && applyFeedback(gateway, id, Feedback.of(item))) {
-                    deletePending(gateway, id);
-                    merged++;
-                }
+        for (Map<String, AttributeValue> item : TableSchema.partition(dynamo, table, Keys.pendingFeedback(gateway), true)) {
+            String id = item.get(TableSchema.SK).s();
+            if (storedIds.contains(id) && applyFeedback(gateway, id, Feedback.of(item))) {
+                deletePending(gateway, id);
+                merged++;
             }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        }
         return merged;
     }
 
     private void deletePending(String gateway, String id) {
         dynamo.deleteItem(b -> b.tableName(table)
-                .key(Map.of(TableSchema.PK, s(PENDING_PREFIX + gateway), TableSchema.SK, s(id))));
+                .key(Map.of(TableSchema.PK, s(Keys.pendingFeedback(gateway)), TableSchema.SK, s(id))));
     }
 
     /**
@@ -563,8 +553,7 @@ public final class LogStore {
     }
 
     static String partition(String gateway, String id) {
-        return "LOG#" + gateway + "#" + DAY.format(Instant.ofEpochMilli(LogIds.timestamp(id))) + "#"
-                + LogIds.shard(id, SHARDS);
+        return Keys.logs(gateway, DAY.format(Instant.ofEpochMilli(LogIds.timestamp(id))), LogIds.shard(id, SHARDS));
     }
 
     private static boolean expired(Map<String, AttributeValue> item) {
@@ -574,7 +563,7 @@ public final class LogStore {
 
     public static Map<String, AttributeValue> toItem(RequestLog log, String day) {
         Map<String, AttributeValue> item = new HashMap<>(40);
-        item.put(TableSchema.PK, s("LOG#" + log.gateway() + "#" + day + "#" + LogIds.shard(log.id(), SHARDS)));
+        item.put(TableSchema.PK, s(Keys.logs(log.gateway(), day, LogIds.shard(log.id(), SHARDS))));
         item.put(TableSchema.SK, s(log.id()));
         item.put(TableSchema.EXPIRES_AT, n(log.expiresAt()));
         item.put("created_at", n(log.createdAt()));

@@ -1,6 +1,7 @@
 package io.aigateway.store;
 
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
@@ -8,6 +9,8 @@ import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveSpecification;
+
+import java.util.Map;
 
 /**
  * The one table: string keys {@value #PK}/{@value #SK}, TTL attribute {@value #EXPIRES_AT} (epoch seconds).
@@ -19,6 +22,15 @@ public final class TableSchema {
     public static final String EXPIRES_AT = "expiresAt";
 
     private TableSchema() {
+    }
+
+    /** Every item of one partition, page by page as iterated (the SDK's paginator). */
+    public static Iterable<Map<String, AttributeValue>> partition(DynamoDbClient dynamo, String table, String pk,
+                                                                  boolean consistent) {
+        return dynamo.queryPaginator(b -> b.tableName(table).consistentRead(consistent)
+                .keyConditionExpression("#pk = :pk")
+                .expressionAttributeNames(Map.of("#pk", PK))
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(pk)))).items();
     }
 
     public static void createIfMissing(DynamoDbClient dynamo, String table) {

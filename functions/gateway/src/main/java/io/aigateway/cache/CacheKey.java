@@ -37,7 +37,7 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
             "openai-organization", "openai-project");
 
     public String pk() {
-        return "CACHE#" + gatewayId + "#" + hex;
+        return io.aigateway.store.Keys.cache(gatewayId, hex);
     }
 
     /** The default key of a proxied request (direct, or one step of the universal endpoint). */

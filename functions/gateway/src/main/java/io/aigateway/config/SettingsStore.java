@@ -1,10 +1,10 @@
 package io.aigateway.config;
 
 import io.aigateway.core.Json;
+import io.aigateway.store.Keys;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +16,7 @@ import java.util.Optional;
  * One partition holds every gateway, so listing them is one Query (no Scan).
  */
 public final class SettingsStore {
-    private static final String PARTITION = "GATEWAYS";
+    private static final String PARTITION = Keys.SETTINGS_PARTITION;
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -36,17 +36,9 @@ public final class SettingsStore {
 
     public List<GatewaySettings> list() {
         List<GatewaySettings> all = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table)
-                    .keyConditionExpression("#pk = :pk")
-                    .expressionAttributeNames(Map.of("#pk", TableSchema.PK))
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(PARTITION)))
-                    .exclusiveStartKey(from));
-            page.items().forEach(item -> all.add(parse(item.get(TableSchema.SK).s(), item)));
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        for (Map<String, AttributeValue> item : TableSchema.partition(dynamo, table, PARTITION, false)) {
+            all.add(parse(item.get(TableSchema.SK).s(), item));
+        }
         return all;
     }
 

@@ -98,7 +98,7 @@ public final class RateLimiter {
     static final String NO_VALUE = "none";
 
     static String pk(String gatewayId, String scope, long windowStartSeconds) {
-        return "RL#" + gatewayId + "#" + scope + "#" + windowStartSeconds;
+        return io.aigateway.store.Keys.rateLimit(gatewayId, scope, windowStartSeconds);
     }
 
     /**

@@ -1,0 +1,56 @@
+package io.aigateway.store;
+
+/**
+ * Every partition key of the one table, built in one place. Ids come from gateway ids, days and hours, digests:
+ * a key built twice is built the same way, and a reader can see the whole key space here.
+ *
+ * <pre>
+ *   LOG#{gateway}#{yyyy-MM-dd}#{shard}          request logs (sk = log id), their body parts
+ *   FBPENDING#{gateway}                          feedback for logs not ingested yet
+ *   AGG#{gateway}#{dimension}#{yyyy-MM-ddTHH}    analytics rollups (sk = value#shard)
+ *   RL#{gateway}#{scope}#{windowStart}           rate-limit counters (sk = "w")
+ *   CACHE#{gateway}#{sha256}                     cache entries
+ *   GATEWAYS                                     gateway settings (sk = gateway id)
+ *   GW#{gateway}                                 gateway tokens (sk = TOKEN#{id})
+ * </pre>
+ */
+public final class Keys {
+    public static final String SETTINGS_PARTITION = "GATEWAYS";
+    public static final String TOKEN_PREFIX = "TOKEN#";
+
+    private Keys() {
+    }
+
+    public static String logs(String gateway, String day, int shard) {
+        return "LOG#" + gateway + "#" + day + "#" + shard;
+    }
+
+    public static String pendingFeedback(String gateway) {
+        return "FBPENDING#" + gateway;
+    }
+
+    /** The prefix of one gateway's rollup partitions; {@link #rollup} completes it. */
+    public static String rollupPrefix(String gateway) {
+        return "AGG#" + gateway + "#";
+    }
+
+    public static String rollup(String gateway, String dimension, String hour) {
+        return rollupPrefix(gateway) + dimension + "#" + hour;
+    }
+
+    public static String rateLimit(String gateway, String scope, long windowStartSeconds) {
+        return "RL#" + gateway + "#" + scope + "#" + windowStartSeconds;
+    }
+
+    public static String cache(String gateway, String hex) {
+        return "CACHE#" + gateway + "#" + hex;
+    }
+
+    public static String gateway(String gateway) {
+        return "GW#" + gateway;
+    }
+
+    public static String token(String tokenId) {
+        return TOKEN_PREFIX + tokenId;
+    }
+}
