@@ -96,7 +96,7 @@ public final class Gateway {
         } catch (GatewayException e) {
             return Errors.response(e);
         } catch (RuntimeException e) {
-            LOG.error("unexpected failure on {} {}: {}", request.method(), safePath(path), e.toString());
+            LOG.error("unexpected failure on {} {}", request.method(), safePath(path), e);
             return Errors.response(ErrorCode.INTERNAL, "The gateway failed unexpectedly; the failure was logged.");
         }
     }
@@ -167,7 +167,7 @@ public final class Gateway {
         } catch (GatewayException e) {
             return failed(ex, e);
         } catch (RuntimeException e) {
-            LOG.error("unexpected failure on {} {}: {}", request.method(), safePath(request.rawPath()), e.toString());
+            LOG.error("unexpected failure on {} {}", request.method(), safePath(request.rawPath()), e);
             return failed(ex, new GatewayException(ErrorCode.INTERNAL,
                     "The gateway failed unexpectedly; the failure was logged."));
         }

@@ -359,14 +359,14 @@ public final class CacheStep implements Interceptor {
             try {
                 result = capture.finish();
             } catch (RuntimeException e) {
-                LOG.warn("response not cached: {}", e.toString());
+                LOG.warn("response not cached", e);
                 pending.abandon();
                 return;
             }
             try {
                 pending.complete(result);
             } catch (RuntimeException e) {
-                LOG.warn("response not cached: {}", e.toString());
+                LOG.warn("response not cached", e);
             }
         }
 
