@@ -120,6 +120,9 @@ public final class HookClient implements AutoCloseable {
                 return new HookAnswer.Failed("answer larger than " + MAX_ANSWER_BYTES + " bytes");
             }
             return parse(hook, body);
+        } catch (java.io.InterruptedIOException e) {
+            // socket or connect timeout: the same limit as the deadline, whichever notices first
+            return new HookAnswer.Failed("timeout after " + hook.timeoutMs() + " ms");
         } catch (IOException | RuntimeException e) {
             return new HookAnswer.Failed("unreachable: " + e.getClass().getSimpleName());
         }
