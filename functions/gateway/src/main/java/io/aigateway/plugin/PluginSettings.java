@@ -64,13 +64,33 @@ public record PluginSettings(String name, JsonNode config, PluginPoint at, FailM
         return List.copyOf(out);
     }
 
+    /**
+     * Reads the stored form: the shape is checked, but neither the names nor the configs, so a process where a
+     * plug-in is missing (its layer removed) still reads the gateway's settings; such an entry then fails at run
+     * time as its {@code fail} says ({@link PluginRunner#create}).
+     */
+    public static List<PluginSettings> listFromStored(JsonNode v) {
+        if (absent(v)) {
+            return List.of();
+        }
+        if (!v.isArray() || v.size() > MAX_ENTRIES) {
+            throw bad(FIELD, "must be a list of at most " + MAX_ENTRIES + " entries");
+        }
+        List<PluginSettings> out = new ArrayList<>(v.size());
+        for (int i = 0; i < v.size(); i++) {
+            out.add(fromJson(FIELD + "[" + i + "]", v.get(i), null));
+        }
+        return List.copyOf(out);
+    }
+
+    /** @param registry null: shape only (the stored form) */
     static PluginSettings fromJson(String field, JsonNode e, PluginRegistry registry) {
         if (e == null || !e.isObject()) {
             throw bad(field, "must be an object {\"name\", \"config\", \"at\", \"fail\"}");
         }
         SettingsFields.onlyFields(field, e, FIELDS);
         String name = text(field + ".name", e.get("name"));
-        if (registry.find(name).isEmpty()) {
+        if (registry != null && registry.find(name).isEmpty()) {
             throw bad(field + ".name", "'" + io.aigateway.core.Headers.printable(name) + "' is not a plug-in loaded here"
                     + (registry.names().isEmpty() ? " (none are loaded)" : " (loaded: " + String.join(", ", registry.names()) + ")"));
         }
@@ -88,6 +108,9 @@ public record PluginSettings(String name, JsonNode config, PluginPoint at, FailM
         FailMode fail = absent(e.get("fail")) ? FailMode.CLOSED
                 : FailMode.parse(text(field + ".fail", e.get("fail")))
                         .orElseThrow(() -> bad(field + ".fail", "must be open or closed"));
+        if (registry == null) {
+            return new PluginSettings(name, config, at, fail);
+        }
         try {
             registry.configure(name, config);
         } catch (IllegalArgumentException ex) {

@@ -149,4 +149,43 @@ class PluginSettingsTest {
         badHooks("[{\"id\":\"a\"," + ok + ",\"headers\":{\"X-A\":\"1\",\"x-a\":\"2\"}}]", "hooks[0].headers.x-a");
         badHooks("[{\"id\":\"a\"," + ok + ",\"retries\":3}]", "hooks[0].retries");
     }
+
+    @Test
+    void theStoredFormIsReadWithoutTheLoadedPlugins() {
+        JsonNode stored = json("[{\"name\":\"removed-layer\",\"config\":{\"anything\":1},\"fail\":\"open\"}]");
+        List<PluginSettings> read = PluginSettings.listFromStored(stored);
+        assertEquals("removed-layer", read.get(0).name());
+        assertEquals(FailMode.OPEN, read.get(0).fail());
+        assertThrows(GatewayException.class, () -> PluginSettings.listFromJson(stored, REGISTRY));
+        assertThrows(GatewayException.class, () -> PluginSettings.listFromStored(json("[{\"name\":1}]")));
+    }
+
+    @Test
+    void runnersAreBuiltOncePerDistinctSettings() throws Exception {
+        int[] configured = {0};
+        GatewayPlugin counting = new GatewayPlugin() {
+            @Override
+            public String name() {
+                return "counting";
+            }
+
+            @Override
+            public Configured configure(JsonNode config) {
+                configured[0]++;
+                return new Configured() {
+                };
+            }
+        };
+        try (PluginRunners runners = new PluginRunners(PluginRegistry.of(List.of(counting)), new HookClient())) {
+            List<PluginSettings> a = PluginSettings.listFromStored(json("[{\"name\":\"counting\",\"config\":{\"v\":1}}]"));
+            List<PluginSettings> sameAsA = PluginSettings.listFromStored(json("[{\"name\":\"counting\",\"config\":{\"v\":1}}]"));
+            List<PluginSettings> b = PluginSettings.listFromStored(json("[{\"name\":\"counting\",\"config\":{\"v\":2}}]"));
+            PluginRunner first = runners.runner(a, List.of());
+            assertEquals(first, runners.runner(sameAsA, List.of()));
+            assertEquals(1, configured[0]);
+            assertTrue(first != runners.runner(b, List.of()));
+            assertEquals(2, configured[0]);
+            assertEquals(PluginRunner.none(), runners.runner(List.of(), List.of()));
+        }
+    }
 }
