@@ -1,7 +1,7 @@
 package io.aigateway.plugin;
 
 import io.aigateway.core.Headers;
-import io.aigateway.log.SecretScrubber;
+import io.aigateway.recording.SecretScrubber;
 
 import java.util.Collection;
 import java.util.Collections;
@@ -19,7 +19,7 @@ import java.util.Set;
  * the gateway ({@code host}, {@code content-length}, hop-by-hop fields, {@code cf-aig-*}).
  */
 final class HeaderRules {
-    /** The exact names, as in CacheKey's auth list and SecretScrubber's JSON members, plus session fields. */
+    /** The exact names: the auth headers SecretScrubber masks as JSON members, plus session fields. */
     private static final Set<String> SECRET = Set.of(
             "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key",
             "cf-aig-authorization", "cookie", "cookie2", "set-cookie", "set-cookie2", "x-amz-security-token");
