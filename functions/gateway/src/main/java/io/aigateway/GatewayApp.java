@@ -13,7 +13,13 @@ import io.aigateway.auth.GatewayTokens;
 import io.aigateway.config.SettingsCache;
 import io.aigateway.config.SettingsStore;
 import io.aigateway.config.GatewayConfig;
+import io.aigateway.extension.PluginRequestStep;
+import io.aigateway.extension.PluginResponseStep;
 import io.aigateway.pipeline.Interceptor;
+import io.aigateway.plugin.HookClient;
+import io.aigateway.plugin.PluginLoader;
+import io.aigateway.plugin.PluginRegistry;
+import io.aigateway.plugin.PluginRunners;
 import io.aigateway.cost.CostCalculator;
 import io.aigateway.log.LogIds;
 import io.aigateway.recording.LogRedactor;
@@ -84,6 +90,7 @@ public final class GatewayApp implements AutoCloseable {
         StoreStats stats = new StoreStats();
         DynamoDbClient dynamo = AwsClients.dynamo(http, stats);
         return build(config, dynamo, RequestMetrics.standard(config.emitMetrics()), stats, RecordSink.stdout(), null,
+                classPathPlugins(),
                 List.of(dynamo, http), http);
     }
 
@@ -104,22 +111,33 @@ public final class GatewayApp implements AutoCloseable {
     /** The local runtime: records go through {@code journal} (durable under --data) into the ingest, in process. */
     public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
                                     RecordJournal journal) {
-        return build(config, dynamo, metrics, stats, null, journal, List.of(), null);
+        return create(config, dynamo, metrics, stats, journal, classPathPlugins());
+    }
+
+    /** The local runtime with plug-ins from {@code --plugins DIR} (and the class path). */
+    public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
+                                    RecordJournal journal, PluginRegistry plugins) {
+        return build(config, dynamo, metrics, stats, null, journal, plugins, List.of(), null);
     }
 
     /** Records go to {@code sink} as they would on Lambda (tests read them back, or feed them to an ingest). */
     public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
                                     RecordSink sink) {
-        return build(config, dynamo, metrics, stats, sink, null, List.of(), null);
+        return build(config, dynamo, metrics, stats, sink, null, classPathPlugins(), List.of(), null);
     }
 
     /** The in-memory journal's bound: appends wait (backpressure) beyond it, for at most {@link #APPEND_WAIT_MS}. */
     public static final long MEMORY_JOURNAL_BYTES = 64L * 1024 * 1024;
     public static final long APPEND_WAIT_MS = 30_000;
 
+    /** Plug-ins on the class path: on Lambda, the jars of layers in /opt/java/lib. */
+    private static PluginRegistry classPathPlugins() {
+        return PluginLoader.fromClassPath(GatewayApp.class.getClassLoader());
+    }
+
     private static GatewayApp build(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics,
                                     StoreStats stats, RecordSink awsSink, RecordJournal journal,
-                                    List<AutoCloseable> owned, SdkHttpClient http) {
+                                    PluginRegistry plugins, List<AutoCloseable> owned, SdkHttpClient http) {
         ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
         UpstreamClient upstream = new UpstreamClient(config.connectTimeout(), config.streamIdleTimeout());
         LogStore logs = new LogStore(dynamo, config.tableName(), background);
@@ -141,12 +159,16 @@ public final class GatewayApp implements AutoCloseable {
         SettingsStore settingsStore = new SettingsStore(dynamo, config.tableName(), config.env());
         SettingsCache settings = new SettingsCache(settingsStore, config, background, config.settingsRefreshMillis());
 
+        PluginRunners pluginRunners = new PluginRunners(plugins, new HookClient());
+
         // The pipeline, in order. Each step may answer early or hand on; Gateway runs routing before them and
-        // the request's record after them.
+        // the request's record after them. Plug-ins and hooks run at their two points: before the cache (the
+        // request) and after it (the answer, so a blocked or flagged answer is never stored).
         List<Interceptor> requestSteps = List.of(
                 new AuthStep(tokens),
                 new RateLimitStep(new RateLimiter(dynamo, config.tableName(), Clock.systemUTC())));
         List<Interceptor> providerSteps = List.of(
+                new PluginRequestStep(pluginRunners),
                 new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background,
                         (gw, provider, model) -> {
                             String line = metrics.storeErrorLine(gw, provider, model);
@@ -154,10 +176,11 @@ public final class GatewayApp implements AutoCloseable {
                                 sink.write(List.of(line));
                             }
                         }),
+                new PluginResponseStep(pluginRunners),
                 new UpstreamStep(upstream, Math.max(config.logBodyBytes(), config.logPayloadBytes())));
 
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,
-                config, stats, new AnalyticsApi(rollups, background));
+                config, stats, new AnalyticsApi(rollups, background), plugins);
         admin.reportRecords(() -> new RecordCounters(journal == null ? "stdout" : "journal",
                 recorder.unrecorded(),
                 ingestStats.parked(), ingestStats.logsStored(), ingestStats.duplicates(),
@@ -168,6 +191,8 @@ public final class GatewayApp implements AutoCloseable {
         Gateway gateway = new Gateway(config, routes, settings, requestSteps, providerSteps, recorder, admin,
                 new LogIds(), settle);
         List<AutoCloseable> closing = new java.util.ArrayList<>(owned);
+        closing.add(pluginRunners);
+        closing.add(plugins);
         if (journal != null) {
             closing.add(0, journal);
         }

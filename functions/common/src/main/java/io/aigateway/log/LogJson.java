@@ -60,6 +60,11 @@ public final class LogJson {
         o.put("step", log.step());
         log.failedSteps().forEach(o.putArray("failed_steps")::add);
         o.put("cache_note", log.cacheNote());
+        o.put("blocked_by", log.blockedBy());
+        if (!log.annotations().isEmpty()) {
+            ObjectNode notes = o.putObject("annotations");
+            log.annotations().forEach(notes::put);
+        }
         o.put("cost", log.cost());
         o.put("cost_saved", log.costSaved());
         o.put("cost_estimated", log.costEstimated());
@@ -127,7 +132,9 @@ public final class LogJson {
                 Instant.parse(text(o, "expires_at")).getEpochSecond(),
                 longOrNull(o, "tokens_cached"),
                 longOrNull(o, "tokens_cache_write"),
-                longOrNull(o, "tokens_reasoning"));
+                longOrNull(o, "tokens_reasoning"),
+                text(o, "blocked_by"),
+                strings(o.path("annotations")));
     }
 
     private static String text(JsonNode o, String field) {
@@ -138,5 +145,14 @@ public final class LogJson {
     private static Long longOrNull(JsonNode o, String field) {
         JsonNode v = o.get(field);
         return v == null || v.isNull() ? null : v.asLong();
+    }
+
+    private static Map<String, String> strings(JsonNode node) {
+        if (!node.isObject() || node.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        node.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+        return java.util.Collections.unmodifiableMap(out);
     }
 }

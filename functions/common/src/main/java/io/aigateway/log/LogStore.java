@@ -615,6 +615,12 @@ public final class LogStore {
             item.put("failed_steps", AttributeValue.fromL(log.failedSteps().stream().map(i -> n(i)).toList()));
         }
         putIfPresent(item, "cache_note", log.cacheNote());
+        putIfPresent(item, "blocked_by", log.blockedBy());
+        if (!log.annotations().isEmpty()) {
+            Map<String, AttributeValue> notes = new HashMap<>();
+            log.annotations().forEach((k, v) -> notes.put(k, s(v)));
+            item.put("annotations", AttributeValue.fromM(notes));
+        }
         if (log.cost() != null) {
             item.put("cost", AttributeValue.fromN(decimal(log.cost())));
         }
@@ -694,7 +700,9 @@ public final class LogStore {
                 num(item, TableSchema.EXPIRES_AT),
                 item.containsKey("tokens_cached") ? num(item, "tokens_cached") : null,
                 item.containsKey("tokens_cache_write") ? num(item, "tokens_cache_write") : null,
-                item.containsKey("tokens_reasoning") ? num(item, "tokens_reasoning") : null);
+                item.containsKey("tokens_reasoning") ? num(item, "tokens_reasoning") : null,
+                str(item, "blocked_by"),
+                item.containsKey("annotations") ? annotations(item.get("annotations")) : Map.of());
     }
 
     private static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {
@@ -738,5 +746,11 @@ public final class LogStore {
     private static boolean bool(Map<String, AttributeValue> item, String name) {
         AttributeValue v = item.get(name);
         return v != null && Boolean.TRUE.equals(v.bool());
+    }
+
+    private static Map<String, String> annotations(AttributeValue m) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        m.m().forEach((k, v) -> out.put(k, v.s()));
+        return java.util.Collections.unmodifiableMap(out);
     }
 }

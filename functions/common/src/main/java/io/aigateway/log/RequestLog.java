@@ -48,7 +48,13 @@ public record RequestLog(
         long expiresAt,
         Long tokensCached,
         Long tokensCacheWrite,
-        Long tokensReasoning) {
+        Long tokensReasoning,
+        String blockedBy,
+        Map<String, String> annotations) {
+    public RequestLog {
+        annotations = annotations == null ? Map.of() : annotations;
+    }
+
 
     /** A log without the token details (cached, cache-write and reasoning tokens unknown). */
     public RequestLog(String id, long createdAt, String gateway, String provider, String model, String method,
@@ -61,7 +67,7 @@ public record RequestLog(
         this(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration,
                 timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize,
                 responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote,
-                cost, costSaved, costEstimated, feedback, score, expiresAt, null, null, null);
+                cost, costSaved, costEstimated, feedback, score, expiresAt, null, null, null, null, Map.of());
     }
 
     /** The same record with user feedback applied (PATCH .../logs/{id}). */
@@ -70,6 +76,262 @@ public record RequestLog(
                 duration, timeToFirstByte, upstreamDuration, tokensIn, tokensOut, newMetadata, eventId, userAgent,
                 requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps,
                 cacheNote, cost, costSaved, costEstimated, newFeedback, newScore, expiresAt, tokensCached,
-                tokensCacheWrite, tokensReasoning);
+                tokensCacheWrite, tokensReasoning, blockedBy, annotations);
+    }
+
+    /** An empty builder: name each field, so adding one never shifts the others. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a log field by field (the record has too many components to pass by position). */
+    public static final class Builder {
+        private String id;
+        private long createdAt;
+        private String gateway;
+        private String provider;
+        private String model;
+        private String method;
+        private String path;
+        private int statusCode;
+        private boolean success;
+        private boolean cached;
+        private boolean stream;
+        private long duration;
+        private long timeToFirstByte;
+        private long upstreamDuration;
+        private Long tokensIn;
+        private Long tokensOut;
+        private Map<String, Object> metadata = Map.of();
+        private String eventId;
+        private String userAgent;
+        private long requestSize;
+        private long responseSize;
+        private String requestHead;
+        private String responseHead;
+        private int attempts;
+        private Integer errorCode;
+        private String outcome;
+        private Integer step;
+        private List<Integer> failedSteps = List.of();
+        private String cacheNote;
+        private Double cost;
+        private Double costSaved;
+        private boolean costEstimated;
+        private Integer feedback;
+        private Double score;
+        private long expiresAt;
+        private Long tokensCached;
+        private Long tokensCacheWrite;
+        private Long tokensReasoning;
+        private String blockedBy;
+        private Map<String, String> annotations = Map.of();
+
+        private Builder() {
+        }
+
+        public Builder id(String value) {
+            this.id = value;
+            return this;
+        }
+
+        public Builder createdAt(long value) {
+            this.createdAt = value;
+            return this;
+        }
+
+        public Builder gateway(String value) {
+            this.gateway = value;
+            return this;
+        }
+
+        public Builder provider(String value) {
+            this.provider = value;
+            return this;
+        }
+
+        public Builder model(String value) {
+            this.model = value;
+            return this;
+        }
+
+        public Builder method(String value) {
+            this.method = value;
+            return this;
+        }
+
+        public Builder path(String value) {
+            this.path = value;
+            return this;
+        }
+
+        public Builder statusCode(int value) {
+            this.statusCode = value;
+            return this;
+        }
+
+        public Builder success(boolean value) {
+            this.success = value;
+            return this;
+        }
+
+        public Builder cached(boolean value) {
+            this.cached = value;
+            return this;
+        }
+
+        public Builder stream(boolean value) {
+            this.stream = value;
+            return this;
+        }
+
+        public Builder duration(long value) {
+            this.duration = value;
+            return this;
+        }
+
+        public Builder timeToFirstByte(long value) {
+            this.timeToFirstByte = value;
+            return this;
+        }
+
+        public Builder upstreamDuration(long value) {
+            this.upstreamDuration = value;
+            return this;
+        }
+
+        public Builder tokensIn(Long value) {
+            this.tokensIn = value;
+            return this;
+        }
+
+        public Builder tokensOut(Long value) {
+            this.tokensOut = value;
+            return this;
+        }
+
+        public Builder metadata(Map<String, Object> value) {
+            this.metadata = value;
+            return this;
+        }
+
+        public Builder eventId(String value) {
+            this.eventId = value;
+            return this;
+        }
+
+        public Builder userAgent(String value) {
+            this.userAgent = value;
+            return this;
+        }
+
+        public Builder requestSize(long value) {
+            this.requestSize = value;
+            return this;
+        }
+
+        public Builder responseSize(long value) {
+            this.responseSize = value;
+            return this;
+        }
+
+        public Builder requestHead(String value) {
+            this.requestHead = value;
+            return this;
+        }
+
+        public Builder responseHead(String value) {
+            this.responseHead = value;
+            return this;
+        }
+
+        public Builder attempts(int value) {
+            this.attempts = value;
+            return this;
+        }
+
+        public Builder errorCode(Integer value) {
+            this.errorCode = value;
+            return this;
+        }
+
+        public Builder outcome(String value) {
+            this.outcome = value;
+            return this;
+        }
+
+        public Builder step(Integer value) {
+            this.step = value;
+            return this;
+        }
+
+        public Builder failedSteps(List<Integer> value) {
+            this.failedSteps = value;
+            return this;
+        }
+
+        public Builder cacheNote(String value) {
+            this.cacheNote = value;
+            return this;
+        }
+
+        public Builder cost(Double value) {
+            this.cost = value;
+            return this;
+        }
+
+        public Builder costSaved(Double value) {
+            this.costSaved = value;
+            return this;
+        }
+
+        public Builder costEstimated(boolean value) {
+            this.costEstimated = value;
+            return this;
+        }
+
+        public Builder feedback(Integer value) {
+            this.feedback = value;
+            return this;
+        }
+
+        public Builder score(Double value) {
+            this.score = value;
+            return this;
+        }
+
+        public Builder expiresAt(long value) {
+            this.expiresAt = value;
+            return this;
+        }
+
+        public Builder tokensCached(Long value) {
+            this.tokensCached = value;
+            return this;
+        }
+
+        public Builder tokensCacheWrite(Long value) {
+            this.tokensCacheWrite = value;
+            return this;
+        }
+
+        public Builder tokensReasoning(Long value) {
+            this.tokensReasoning = value;
+            return this;
+        }
+
+        public Builder blockedBy(String value) {
+            this.blockedBy = value;
+            return this;
+        }
+
+        public Builder annotations(Map<String, String> value) {
+            this.annotations = value;
+            return this;
+        }
+
+        public RequestLog build() {
+            return new RequestLog(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration, timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote, cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite, tokensReasoning, blockedBy, annotations);
+        }
     }
 }

@@ -7,6 +7,8 @@ import io.aigateway.analytics.AnalyticsApi;
 import io.aigateway.auth.GatewayTokens;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.config.GatewaySettings;
+import io.aigateway.plugin.PluginRegistry;
+import io.aigateway.plugin.PluginSettings;
 import io.aigateway.config.SettingsCache;
 import io.aigateway.config.SettingsStore;
 import io.aigateway.core.ErrorCode;
@@ -40,6 +42,7 @@ public final class AdminApi {
     private static final int DEFAULT_LIMIT = 20;
     private static final int MAX_LIMIT = 100;
 
+    private final PluginRegistry plugins;
     private final AdminAuth auth;
     private final LogStore logs;
     private final SettingsStore settings;
@@ -53,7 +56,9 @@ public final class AdminApi {
     private final java.util.concurrent.atomic.LongAdder proxied = new java.util.concurrent.atomic.LongAdder();
 
     public AdminApi(AdminAuth auth, LogStore logs, SettingsStore settings, SettingsCache settingsCache,
-                    GatewayTokens tokens, GatewayConfig config, StoreStats stats, AnalyticsApi analytics) {
+                    GatewayTokens tokens, GatewayConfig config, StoreStats stats, AnalyticsApi analytics,
+                    PluginRegistry plugins) {
+        this.plugins = plugins;
         this.stats = stats;
         this.analytics = analytics;
         this.auth = auth;
@@ -172,7 +177,7 @@ public final class AdminApi {
     private GatewayResponse listGateways() {
         ObjectNode root = envelope();
         ArrayNode result = root.putArray("result");
-        settings.list().forEach(s -> result.add(s.toJson()));
+        settings.list().forEach(s -> result.add(s.toPublicJson()));
         root.putObject("result_info").put("count", result.size());
         return ok(root);
     }
@@ -181,7 +186,7 @@ public final class AdminApi {
         GatewaySettings found = settings.get(gateway).orElseThrow(() -> new GatewayException(ErrorCode.GATEWAY_NOT_FOUND,
                 "Gateway '" + gateway + "' has no stored settings; it runs on the defaults. PUT settings to configure it."));
         ObjectNode root = envelope();
-        root.set("result", found.toJson());
+        root.set("result", found.toPublicJson());
         return ok(root);
     }
 
@@ -190,10 +195,14 @@ public final class AdminApi {
         long now = System.currentTimeMillis();
         GatewaySettings base = settings.get(gateway).orElseGet(() -> config.defaultsFor(gateway));
         GatewaySettings updated = base.merge(patch, now);
+        if (patch.has(PluginSettings.FIELD)) {
+            // the stored form is read by shape only; a PUT must name loaded plug-ins with configs they accept
+            PluginSettings.listFromJson(patch.get(PluginSettings.FIELD), plugins);
+        }
         settings.put(updated);
         settingsCache.invalidate(gateway);
         ObjectNode root = envelope();
-        root.set("result", updated.toJson());
+        root.set("result", updated.toPublicJson());
         return ok(root);
     }
 

@@ -262,6 +262,9 @@ public final class CacheStep implements Interceptor {
                 ex.cache().notStored(STREAM_INCOMPLETE);
                 return null;
             }
+            if (ex.cache().storeRefused()) {
+                return null; // a plug-in or hook flagged the answer (its note says why)
+            }
             long now = System.currentTimeMillis();
             Usage usage = ex.usage();
             String model = usage.model() != null ? usage.model() : request.model();

@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aigateway.core.Backoff;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.GatewayException;
+import io.aigateway.core.SecretScrubber;
 import io.aigateway.core.Json;
 import io.aigateway.cost.ModelPrice;
+import io.aigateway.plugin.HookSettings;
+import io.aigateway.plugin.PluginSettings;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -29,6 +32,10 @@ import java.util.regex.Pattern;
  * @param cacheKeyShared        {@code cf-aig-cache-key} entries are shared by every caller of the gateway, whatever
  *                              its provider key or provider (default false: scoped to both)
  * @param corsOrigins           browser origins allowed to call the gateway ({@code "*"} for any); empty: no CORS
+ * @param plugins               Java plug-ins run for this gateway, in order (see io.aigateway.plugin); a PUT checks
+ *                              their names and configs against the loaded plug-ins (AdminApi), the stored form is
+ *                              read by shape only
+ * @param hooks                 HTTP hooks called for this gateway's requests and answers
  */
 public record GatewaySettings(
         String id,
@@ -49,7 +56,9 @@ public record GatewaySettings(
         long createdAt,
         long modifiedAt,
         boolean cacheKeyShared,
-        List<String> corsOrigins) {
+        List<String> corsOrigins,
+        List<PluginSettings> plugins,
+        List<HookSettings> hooks) {
 
     public static final int MIN_CACHE_TTL = 60;
     public static final int MAX_CACHE_TTL = 30 * 86_400;
@@ -84,7 +93,7 @@ public record GatewaySettings(
                 envInt(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30),
                 envInt(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000),
                 Map.of(),
-                0, 0, false, List.of()).validated();
+                0, 0, false, List.of(), List.of(), List.of()).validated();
     }
 
     /**
@@ -99,7 +108,7 @@ public record GatewaySettings(
         return new GatewaySettings(newId, cacheTtl, collectLogs, rateLimitingLimit, rateLimitingInterval,
                 rateLimitingTechnique, rateLimitingRules, rateLimitingFailClosed, authentication, retryMaxAttempts,
                 retryDelay, retryBackoff, logRetentionDays, requestTimeout, priceOverrides, createdAt, modifiedAt,
-                cacheKeyShared, corsOrigins);
+                cacheKeyShared, corsOrigins, plugins, hooks);
     }
 
     /** Applies a PUT body on top of these settings; unknown or invalid fields are a 400 naming the field. */
@@ -123,6 +132,8 @@ public record GatewaySettings(
         Map<String, ModelPrice> prices = priceOverrides;
         boolean keyShared = cacheKeyShared;
         List<String> origins = corsOrigins;
+        List<PluginSettings> pluginList = plugins;
+        List<HookSettings> hookList = hooks;
         Iterator<Map.Entry<String, JsonNode>> fields = patch.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
@@ -145,12 +156,14 @@ public record GatewaySettings(
                 case "price_overrides" -> prices = ModelPrice.overridesFromJson(v);
                 case "cache_key_shared" -> keyShared = bool(f.getKey(), v);
                 case "cors_origins" -> origins = origins(f.getKey(), v);
+                case "plugins" -> pluginList = PluginSettings.listFromStored(v);
+                case "hooks" -> hookList = keepMaskedValues(HookSettings.listFromJson(v), hooks);
                 default -> throw bad(f.getKey(), "is not a gateway setting");
             }
         }
         return new GatewaySettings(id, cacheTtl, collectLogs, rlLimit, rlInterval, rlTechnique, rules, failClosed, auth,
                 attempts, delay, backoff, retention, timeout, prices, createdAt == 0 ? now : createdAt, now, keyShared,
-                origins)
+                origins, pluginList, hookList)
                 .validated();
     }
 
@@ -199,11 +212,50 @@ public record GatewaySettings(
         o.set("price_overrides", ModelPrice.overridesToJson(priceOverrides));
         o.put("cache_key_shared", cacheKeyShared);
         corsOrigins.forEach(o.putArray("cors_origins")::add);
+        o.set("plugins", PluginSettings.toJson(plugins));
+        o.set("hooks", HookSettings.toJson(hooks));
         if (createdAt > 0) {
             o.put("created_at", java.time.Instant.ofEpochMilli(createdAt).toString());
             o.put("modified_at", java.time.Instant.ofEpochMilli(modifiedAt).toString());
         }
         return o;
+    }
+
+    /** For the admin API's answers: as {@link #toJson()}, with hook header values (their credentials) masked. */
+    public ObjectNode toPublicJson() {
+        ObjectNode o = toJson();
+        ArrayNode masked = o.putArray("hooks");
+        hooks.forEach(h -> masked.add(h.toPublicJson()));
+        return o;
+    }
+
+    /**
+     * A PUT that sends back what a GET showed carries masked hook header values: those keep the stored value of the
+     * same hook id and header. A masked value with nothing stored behind it is a 400.
+     */
+    private static List<HookSettings> keepMaskedValues(List<HookSettings> incoming, List<HookSettings> stored) {
+        List<HookSettings> out = new ArrayList<>(incoming.size());
+        for (int i = 0; i < incoming.size(); i++) {
+            HookSettings h = incoming.get(i);
+            if (!h.headers().containsValue(io.aigateway.core.SecretScrubber.MASK)) {
+                out.add(h);
+                continue;
+            }
+            HookSettings before = stored.stream().filter(s -> s.id().equals(h.id())).findFirst().orElse(null);
+            java.util.Map<String, String> headers = new java.util.LinkedHashMap<>(h.headers());
+            for (java.util.Map.Entry<String, String> e : h.headers().entrySet()) {
+                if (io.aigateway.core.SecretScrubber.MASK.equals(e.getValue())) {
+                    String kept = before == null ? null : before.headers().get(e.getKey());
+                    if (kept == null) {
+                        throw bad("hooks[" + i + "].headers." + e.getKey(), "is masked, and this hook has no stored "
+                                + "value for it: send the header's value");
+                    }
+                    headers.put(e.getKey(), kept);
+                }
+            }
+            out.add(new HookSettings(h.id(), h.url(), h.on(), h.timeoutMs(), h.fail(), headers, h.mode()));
+        }
+        return List.copyOf(out);
     }
 
     /** Reads what {@link #toJson()} wrote (the stored form). */
@@ -217,7 +269,7 @@ public record GatewaySettings(
                 merged.rateLimitingInterval, merged.rateLimitingTechnique, merged.rateLimitingRules,
                 merged.rateLimitingFailClosed, merged.authentication, merged.retryMaxAttempts, merged.retryDelay,
                 merged.retryBackoff, merged.logRetentionDays, merged.requestTimeout, merged.priceOverrides, created,
-                modified, merged.cacheKeyShared, merged.corsOrigins);
+                modified, merged.cacheKeyShared, merged.corsOrigins, merged.plugins, merged.hooks);
     }
 
     private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?");

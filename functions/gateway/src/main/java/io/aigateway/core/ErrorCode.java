@@ -24,6 +24,7 @@ public enum ErrorCode {
     SETTINGS_UNAVAILABLE(2040, 503),
     NUMBER_OUT_OF_RANGE(2041, 400),
     ANSWER_TOO_LARGE(2042, 502),
+    PLUGIN_BLOCKED(2043, 403),
     INTERNAL(2500, 500);
 
     private final int code;

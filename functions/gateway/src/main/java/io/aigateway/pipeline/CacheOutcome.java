@@ -7,6 +7,7 @@ public final class CacheOutcome {
     private Status status;
     private String note;
     private Double originalCost;
+    private boolean storeRefused;
 
     /** Null when the request was not cacheable. */
     public Status status() {
@@ -25,6 +26,16 @@ public final class CacheOutcome {
 
     public void markMiss() {
         this.status = Status.MISS;
+    }
+
+    /** A step after the cache (a plug-in, a hook) flagged the answer: it must not be stored. */
+    public void refuseStore(String why) {
+        this.note = why;
+        this.storeRefused = true;
+    }
+
+    public boolean storeRefused() {
+        return storeRefused;
     }
 
     /** Why a miss's answer was not stored (for example "too_large"), for the log. */

@@ -7,7 +7,10 @@ import io.aigateway.cost.CustomCost;
 import io.aigateway.provider.Usage;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -35,6 +38,8 @@ public final class RequestContext {
     private ProxyRequest target;
     private boolean rateLimited;
     private int storeErrors;
+    private String blockedBy;
+    private final Map<String, String> annotations = new LinkedHashMap<>();
 
     private final CacheOutcome cache = new CacheOutcome();
     private final Answer answer = new Answer();
@@ -185,6 +190,24 @@ public final class RequestContext {
 
     public void storeError() {
         storeErrors++;
+    }
+
+    /** Who refused the request or its answer ({@code plugin:<name>}, {@code hook:<id>}), for the log. */
+    public String blockedBy() {
+        return blockedBy;
+    }
+
+    public void blockedBy(String by) {
+        this.blockedBy = by;
+    }
+
+    /** Short notes plug-ins and hooks attach to the request's log (bounded by them; later notes win). */
+    public Map<String, String> annotations() {
+        return Collections.unmodifiableMap(annotations);
+    }
+
+    public void annotate(Map<String, String> notes) {
+        annotations.putAll(notes);
     }
 
     /** A fallback step starts: the previous step's cache outcome is not this one's. */

@@ -1,7 +1,7 @@
 package io.aigateway.plugin;
 
 import io.aigateway.core.Headers;
-import io.aigateway.recording.SecretScrubber;
+import io.aigateway.core.SecretScrubber;
 
 import java.util.Collection;
 import java.util.Collections;

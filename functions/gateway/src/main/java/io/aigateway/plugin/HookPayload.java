@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aigateway.core.Headers;
 import io.aigateway.core.Json;
-import io.aigateway.recording.SecretScrubber;
+import io.aigateway.core.SecretScrubber;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

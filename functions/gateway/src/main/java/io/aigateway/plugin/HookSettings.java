@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aigateway.core.Headers;
 import io.aigateway.core.Json;
-import io.aigateway.recording.SecretScrubber;
+import io.aigateway.core.SecretScrubber;
 
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,5 +1,6 @@
 package io.aigateway.recording;
 
+import io.aigateway.core.SecretScrubber;
 import io.aigateway.cost.Charge;
 import io.aigateway.log.LogPayload;
 import io.aigateway.log.RequestLog;
@@ -144,46 +145,48 @@ public final class RequestRecorder {
         Answer answer = ex.answer();
         Usage usage = ex.usage();
         ProxyRequest target = ex.target();
-        return new RequestLog(
-                ex.logId(),
-                created,
-                ex.gatewayId(),
-                ex.provider(),
-                RequestMetrics.modelOf(ex),
-                request.method(),
-                request.rawPath(), // never the query: some providers take API keys there
-                answer.status(),
-                answer.success(),
-                ex.cache().hit(),
-                target != null && target.stream(),
-                ex.timings().durationMillis(),
-                ex.timings().timeToFirstByteMillis(),
-                ex.timings().upstreamMillis(),
-                usage.tokensIn() >= 0 ? usage.tokensIn() : null,
-                usage.tokensOut() >= 0 ? usage.tokensOut() : null,
-                ex.options() == null || refused ? Map.of() : ex.options().metadata(),
-                ex.options() == null || refused ? null : ex.options().eventId(),
-                truncate(request.headers().firstOrNull("user-agent"), 256),
-                request.body().length,
-                answer.bytes(),
-                keepHeads && textual ? SecretScrubber.scrub(head(request.body(), request.body().length)) : null,
-                keepHeads && isText(answer.contentType())
-                        ? SecretScrubber.scrub(head(answer.head(), answer.head().length)) : null,
-                answer.attempts(),
-                answer.error() == null ? null : answer.error().code(),
-                outcome(answer),
-                ex.fallbacks().answered(),
-                ex.fallbacks().failed(),
-                ex.cache().note(),
-                charge.usd(),
-                charge.savedUsd(),
-                charge.estimated(),
-                null,
-                null,
-                created / 1000 + ex.logRetentionDays() * 86_400L,
-                usage.cacheReadTokens() >= 0 ? usage.cacheReadTokens() : null,
-                usage.cacheWriteTokens() >= 0 ? usage.cacheWriteTokens() : null,
-                usage.reasoningTokens() >= 0 ? usage.reasoningTokens() : null);
+        return RequestLog.builder()
+                .id(ex.logId())
+                .createdAt(created)
+                .gateway(ex.gatewayId())
+                .provider(ex.provider())
+                .model(RequestMetrics.modelOf(ex))
+                .method(request.method())
+                .path(request.rawPath()) // never the query: some providers take API keys there
+                .statusCode(answer.status())
+                .success(answer.success())
+                .cached(ex.cache().hit())
+                .stream(target != null && target.stream())
+                .duration(ex.timings().durationMillis())
+                .timeToFirstByte(ex.timings().timeToFirstByteMillis())
+                .upstreamDuration(ex.timings().upstreamMillis())
+                .tokensIn(usage.tokensIn() >= 0 ? usage.tokensIn() : null)
+                .tokensOut(usage.tokensOut() >= 0 ? usage.tokensOut() : null)
+                .metadata(ex.options() == null || refused ? Map.of() : ex.options().metadata())
+                .eventId(ex.options() == null || refused ? null : ex.options().eventId())
+                .userAgent(truncate(request.headers().firstOrNull("user-agent"), 256))
+                .requestSize(request.body().length)
+                .responseSize(answer.bytes())
+                .requestHead(keepHeads && textual ? SecretScrubber.scrub(head(request.body(), request.body().length))
+                        : null)
+                .responseHead(keepHeads && isText(answer.contentType())
+                        ? SecretScrubber.scrub(head(answer.head(), answer.head().length)) : null)
+                .attempts(answer.attempts())
+                .errorCode(answer.error() == null ? null : answer.error().code())
+                .outcome(outcome(answer))
+                .step(ex.fallbacks().answered())
+                .failedSteps(ex.fallbacks().failed())
+                .cacheNote(ex.cache().note())
+                .cost(charge.usd())
+                .costSaved(charge.savedUsd())
+                .costEstimated(charge.estimated())
+                .expiresAt(created / 1000 + ex.logRetentionDays() * 86_400L)
+                .tokensCached(usage.cacheReadTokens() >= 0 ? usage.cacheReadTokens() : null)
+                .tokensCacheWrite(usage.cacheWriteTokens() >= 0 ? usage.cacheWriteTokens() : null)
+                .tokensReasoning(usage.reasoningTokens() >= 0 ? usage.reasoningTokens() : null)
+                .blockedBy(ex.blockedBy())
+                .annotations(ex.annotations())
+                .build();
     }
 
     private static String outcome(Answer answer) {

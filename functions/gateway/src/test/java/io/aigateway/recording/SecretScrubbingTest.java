@@ -1,5 +1,6 @@
 package io.aigateway.recording;
 
+import io.aigateway.core.SecretScrubber;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.aigateway.core.Json;
 import io.aigateway.testing.Harness;

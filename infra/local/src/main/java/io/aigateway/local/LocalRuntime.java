@@ -55,7 +55,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     public static final String USAGE = """
             Usage: java -jar infra/local/target/gateway-local.jar [--port 8787] [--host 127.0.0.1] [--data DIR | --in-memory]
-                       [--dynamodb URL] [--cloudwatch]
+                       [--dynamodb URL] [--cloudwatch] [--plugins DIR]
 
             Runs the AI gateway locally with an embedded DynamoDB Local (or the DynamoDB at --dynamodb URL).
 
@@ -71,6 +71,8 @@ public final class LocalRuntime implements AutoCloseable {
                                  --data DIR --port 8000
               --cloudwatch   also publish the metrics to CloudWatch with PutMetricData (AWS_ENDPOINT_URL honoured,
                              so moto_server or LocalStack work; credentials from the default chain)
+              --plugins DIR  load the gateway plug-ins of every jar in DIR (enabled per gateway with the "plugins"
+                             setting); plug-ins on the class path load too
               --help         print this help
 
             Settings come from environment variables (GATEWAY_*, AWS_REGION), as in AWS Lambda.
@@ -281,7 +283,10 @@ public final class LocalRuntime implements AutoCloseable {
             RecordJournal journal = dataDir == null
                     ? new MemoryJournal(GatewayApp.MEMORY_JOURNAL_BYTES, GatewayApp.APPEND_WAIT_MS)
                     : new FileJournal(dataDir, JOURNAL_MAX_BACKLOG_BYTES, GatewayApp.APPEND_WAIT_MS);
-            GatewayApp app = GatewayApp.create(config, client, metrics, storeStats, journal);
+            GatewayApp app = options.plugins() == null
+                    ? GatewayApp.create(config, client, metrics, storeStats, journal)
+                    : GatewayApp.create(config, client, metrics, storeStats, journal,
+                    io.aigateway.plugin.PluginLoader.fromDirectory(options.plugins()));
             started.add(app);
             mark = phase(phases, "gateway", mark);
             GatewayHttpServer server = GatewayHttpServer.start(app.gateway(), address);
@@ -521,9 +526,10 @@ public final class LocalRuntime implements AutoCloseable {
      * @param inMemory keep nothing
      * @param env      entries laid over the process environment (tests point providers at loopback upstreams)
      * @param dynamodb an external DynamoDB endpoint ({@code --dynamodb}); {@code null} starts the embedded one
+     * @param plugins  a folder of plug-in jars ({@code --plugins}); {@code null}: the class path's only
      */
     public record Options(int port, String host, Path dataDir, boolean inMemory, Map<String, String> env,
-                          boolean cloudwatch, URI dynamodb) {
+                          boolean cloudwatch, URI dynamodb, Path plugins) {
         public static final int DEFAULT_PORT = 8787;
         public static final String DEFAULT_HOST = "127.0.0.1";
         public static final Path DEFAULT_DATA = Path.of(".gateway-data");
@@ -550,11 +556,17 @@ public final class LocalRuntime implements AutoCloseable {
         /** Without {@code --dynamodb}: the embedded DynamoDB Local. */
         public Options(int port, String host, Path dataDir, boolean inMemory, Map<String, String> env,
                        boolean cloudwatch) {
-            this(port, host, dataDir, inMemory, env, cloudwatch, null);
+            this(port, host, dataDir, inMemory, env, cloudwatch, null, null);
+        }
+
+        /** Without {@code --plugins}. */
+        public Options(int port, String host, Path dataDir, boolean inMemory, Map<String, String> env,
+                       boolean cloudwatch, URI dynamodb) {
+            this(port, host, dataDir, inMemory, env, cloudwatch, dynamodb, null);
         }
 
         public static Options defaults() {
-            return new Options(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_DATA, false, Map.of(), false, null);
+            return new Options(DEFAULT_PORT, DEFAULT_HOST, DEFAULT_DATA, false, Map.of(), false, null, null);
         }
 
         /** An http(s) URL with a host, e.g. {@code http://127.0.0.1:8000}. */
@@ -580,6 +592,7 @@ public final class LocalRuntime implements AutoCloseable {
             boolean inMemory = false;
             boolean cloudwatch = false;
             URI dynamodb = null;
+            Path plugins = null;
             for (int i = 0; i < args.length; i++) {
                 String arg = args[i];
                 String value = null;
@@ -631,6 +644,17 @@ public final class LocalRuntime implements AutoCloseable {
                         }
                         dynamodb = checkEndpoint(value != null ? value : next(args, ++i, arg));
                     }
+                    case "--plugins" -> {
+                        if (plugins != null) {
+                            throw new UsageException("--plugins given twice");
+                        }
+                        String text = value != null ? value : next(args, ++i, arg);
+                        if (!java.nio.file.Files.isDirectory(Path.of(text))) {
+                            throw new UsageException("--plugins takes a folder of plug-in jars; '" + text
+                                    + "' is not a folder");
+                        }
+                        plugins = Path.of(text);
+                    }
                     case "--cloudwatch" -> {
                         if (value != null) {
                             throw new UsageException("--cloudwatch takes no value");
@@ -644,7 +668,8 @@ public final class LocalRuntime implements AutoCloseable {
                 throw new UsageException("--data and --in-memory exclude each other");
             }
             return new Options(port == null ? DEFAULT_PORT : port, host == null ? DEFAULT_HOST : host,
-                    inMemory ? null : dataDir == null ? DEFAULT_DATA : dataDir, inMemory, Map.of(), cloudwatch, dynamodb);
+                    inMemory ? null : dataDir == null ? DEFAULT_DATA : dataDir, inMemory, Map.of(), cloudwatch, dynamodb,
+                    plugins);
         }
 
         private static String next(String[] args, int index, String option) {
@@ -658,7 +683,7 @@ public final class LocalRuntime implements AutoCloseable {
         public Options withEnv(Map<String, String> entries) {
             Map<String, String> merged = new LinkedHashMap<>(env);
             merged.putAll(entries);
-            return new Options(port, host, dataDir, inMemory, merged, cloudwatch, dynamodb);
+            return new Options(port, host, dataDir, inMemory, merged, cloudwatch, dynamodb, plugins);
         }
     }
 }

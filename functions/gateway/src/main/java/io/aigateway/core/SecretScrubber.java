@@ -1,4 +1,4 @@
-package io.aigateway.recording;
+package io.aigateway.core;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
