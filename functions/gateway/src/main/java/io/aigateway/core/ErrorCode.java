@@ -24,6 +24,8 @@ public enum ErrorCode {
     SETTINGS_UNAVAILABLE(2040, 503),
     NUMBER_OUT_OF_RANGE(2041, 400),
     ANSWER_TOO_LARGE(2042, 502),
+    /** The HTTP server transport holds too many request bodies at once (GATEWAY_MAX_INFLIGHT_BODY_MB). */
+    REQUEST_BODIES_FULL(2050, 503),
     INTERNAL(2500, 500);
 
     private final int code;

@@ -7,7 +7,10 @@ import io.aigateway.provider.Usage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * Everything known about one proxied request while it passes through the pipeline; the request log and the metrics
@@ -20,6 +23,8 @@ public final class Exchange {
     private GatewayRequest request;
     private final String logId;
     private final AtomicBoolean finished = new AtomicBoolean();
+    /** The transport's view of the client, when it has one (see {@link ClientLink}); else null. */
+    private final ClientLink client = ClientLink.OPEN.get();
 
     public String account;
     public String gatewayId;
@@ -133,6 +138,29 @@ public final class Exchange {
         }
     }
 
+    /** True once the transport saw this request's client leave (only transports with a {@link ClientLink} can). */
+    public boolean clientLeft() {
+        return client != null && client.hasLeft();
+    }
+
+    /**
+     * Registers how to stop work done only for this client (an in-flight provider call) if the client leaves; it
+     * runs at once, on this thread, if the client has already left, else on the transport's. Returns the
+     * deregistration, to run when the work is over. Without a {@link ClientLink} nothing ever runs.
+     */
+    public Runnable onClientLeaving(Runnable stop) {
+        return client == null ? () -> { } : client.onLeave(stop);
+    }
+
+    /** Waits {@code millis} (a retry delay), or less if the client leaves meanwhile; true when it left. */
+    public boolean waitUnlessClientLeaves(long millis) throws InterruptedException {
+        if (client == null) {
+            Thread.sleep(millis);
+            return false;
+        }
+        return client.awaitLeave(millis);
+    }
+
     /** True for the first caller only: the request's record is written exactly once. */
     public boolean finish() {
         if (!finished.compareAndSet(false, true)) {
@@ -143,5 +171,77 @@ public final class Exchange {
             firstByteNanos = endNanos;
         }
         return true;
+    }
+
+    /**
+     * How a transport that can tell when its client disconnects (the HTTP server) lets the pipeline stop work for a
+     * client who left: it opens a link per request and runs {@code Gateway.handle} inside {@link #during}, so every
+     * {@link Exchange} made for that request on that thread holds the link; when the client leaves, the transport
+     * calls {@link #left()}, which runs the stop actions registered through {@link Exchange#onClientLeaving} (the
+     * upstream call's cancel). A transport without one (the buffered Lambda handler) changes nothing.
+     */
+    public static final class ClientLink {
+        private static final ThreadLocal<ClientLink> OPEN = new ThreadLocal<>();
+
+        private final CountDownLatch left = new CountDownLatch(1);
+        private final List<Runnable> onLeave = new ArrayList<>(1); // guarded by this
+
+        /** Runs {@code work} (the gateway's handling of one request) with this link open on the current thread. */
+        public <T> T during(Supplier<T> work) {
+            ClientLink outer = OPEN.get();
+            OPEN.set(this);
+            try {
+                return work.get();
+            } finally {
+                if (outer == null) {
+                    OPEN.remove();
+                } else {
+                    OPEN.set(outer);
+                }
+            }
+        }
+
+        /** The client disconnected: runs every registered stop action, once. Any thread; idempotent. */
+        public void left() {
+            List<Runnable> actions;
+            synchronized (this) {
+                if (left.getCount() == 0) {
+                    return;
+                }
+                left.countDown();
+                actions = List.copyOf(onLeave);
+                onLeave.clear();
+            }
+            for (Runnable action : actions) {
+                try {
+                    action.run();
+                } catch (RuntimeException e) {
+                    org.slf4j.LoggerFactory.getLogger(Exchange.class).warn("stopping work for a client that left failed", e);
+                }
+            }
+        }
+
+        public boolean hasLeft() {
+            return left.getCount() == 0;
+        }
+
+        Runnable onLeave(Runnable action) {
+            synchronized (this) {
+                if (left.getCount() != 0) {
+                    onLeave.add(action);
+                    return () -> {
+                        synchronized (this) {
+                            onLeave.remove(action);
+                        }
+                    };
+                }
+            }
+            action.run();
+            return () -> { };
+        }
+
+        boolean awaitLeave(long millis) throws InterruptedException {
+            return left.await(millis, TimeUnit.MILLISECONDS);
+        }
     }
 }
