@@ -54,7 +54,10 @@
 #   LAMBDA_BENCH_CPU          CPU share of the cap, in cores (default 0.58 = 1024 MB / 1769 MB per vCPU)
 #   LAMBDA_BENCH_CAP=0        no cgroup cap (JVMs pinned to one core instead; the table says the cap was not applied)
 #   LAMBDA_BENCH_MEMORY       function memory in MB: heap flag, AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 1024)
-#   LAMBDA_BENCH_TRANSPORTS   subset of "lambda server" (default both)
+#   LAMBDA_BENCH_TRANSPORTS   subset of "floor lambda server" (default all three). floor: the same RIC running
+#                             bench/lambda/FloorHandler.java (compiled here), the least a Java function can do for
+#                             the request: read the event, POST to the stub with the JDK's HTTP client, return the
+#                             answer. Plain requests only. The gateway's own cost is lambda's added minus floor's.
 #   LAMBDA_BENCH_CLASSPATH    lambda (default: as Lambda, function loaded from the cwd by the RIC) or flat (function
 #                             classes and lib/* on the system classpath, next to the RIC)
 #   LAMBDA_BENCH_JAVA_TOOL_OPTIONS  JAVA_TOOL_OPTIONS of both JVMs (default template.yaml's: C1 only)
@@ -96,7 +99,7 @@ EVENT="$ROOT/events/chat-completion.json"
 ZIP="$ROOT/functions/gateway/target/gateway-function.zip"
 FUNCTION_NAME="aigw-bench"
 TABLE="aigw-bench"
-read -r -a TRANSPORTS <<< "${LAMBDA_BENCH_TRANSPORTS:-lambda server}"
+read -r -a TRANSPORTS <<< "${LAMBDA_BENCH_TRANSPORTS:-floor lambda server}"
 
 log() { printf '[lambda-bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -106,7 +109,7 @@ for v in N WARMUP KIND_N KIND_WARMUP MEMORY_MB TIMEOUT_S IDLE_WAIT; do
 done
 [ "$N" -ge 1 ] || die "LAMBDA_BENCH_N must be >= 1"
 [[ "$CPU_SHARE" =~ ^[0-9]*\.?[0-9]+$ ]] || die "LAMBDA_BENCH_CPU must be a number of cores, not '$CPU_SHARE'"
-for t in "${TRANSPORTS[@]}"; do case "$t" in lambda|server) ;; *) die "unknown transport '$t'" ;; esac; done
+for t in "${TRANSPORTS[@]}"; do case "$t" in floor|lambda|server) ;; *) die "unknown transport '$t'" ;; esac; done
 case "$CLASSPATH_MODE" in lambda|flat) ;; *) die "LAMBDA_BENCH_CLASSPATH must be lambda or flat" ;; esac
 
 # ---------------------------------------------------------------- cleanup
@@ -212,6 +215,14 @@ PY
 TMP="$(mktemp -d /tmp/aigw-lambda-bench.XXXXXX)"
 TASK="$TMP/task"
 python3 -m zipfile -e "$ZIP" "$TASK" || die "could not unpack $ZIP"
+# the floor function: its own task root, with only the Lambda core library beside it
+FLOOR_TASK="$TMP/floor-task"
+if [[ " ${TRANSPORTS[*]} " == *" floor "* ]]; then
+  mkdir -p "$FLOOR_TASK/lib"
+  cp "$TASK"/lib/aws-lambda-java-core-*.jar "$FLOOR_TASK/lib/" || die "no aws-lambda-java-core jar in the zip"
+  "$JAVA_HOME/bin/javac" --release 21 -d "$FLOOR_TASK" -cp "$FLOOR_TASK/lib/*" "$LIB/FloorHandler.java" \
+    || die "could not compile bench/lambda/FloorHandler.java"
+fi
 mkdir -p "$(dirname "$OUT")"
 
 # ---------------------------------------------------------------- 2. CPU cap (cgroup)
@@ -406,21 +417,32 @@ function_env() { # $1 = handler
 
 run_transport() { # $1 = lambda | server
   local t="$1" handler env_args=() cmd=() t0 pid
+  local task="$TASK"
   if [ "$t" = lambda ]; then
     handler=io.aigateway.lambda.LambdaHandler::handleRequest
     cmd=("$JAVA" "${SANDBOX_FLAGS[@]}" "${RIC_JVM_FLAGS[@]}" -cp "$RIC_CP"
+         com.amazonaws.services.lambda.runtime.api.client.AWSLambda "$handler")
+  elif [ "$t" = floor ]; then
+    handler=bench.FloorHandler::handleRequest
+    task="$FLOOR_TASK"
+    cmd=("$JAVA" "${SANDBOX_FLAGS[@]}" "${RIC_JVM_FLAGS[@]}" -cp "$RIC_DIR/*"
          com.amazonaws.services.lambda.runtime.api.client.AWSLambda "$handler")
   else
     handler=run.sh
     cmd=("$JAVA" "${SANDBOX_FLAGS[@]}" -cp "$TASK:$TASK/lib/*" io.aigateway.server.ServerMain)
   fi
   mapfile -t env_args < <(function_env "$handler")
+  if [ "$t" = floor ]; then
+    env_args=("${env_args[@]/#LAMBDA_TASK_ROOT=*/LAMBDA_TASK_ROOT=$FLOOR_TASK}")
+    env_args+=("FLOOR_REQUEST_BODY=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["body"])' "$EVENT")")
+  fi
   [ "$t" = server ] && env_args+=("AWS_LWA_PORT=$SERVER_PORT" AWS_LWA_INVOKE_MODE=response_stream
                                   AWS_LWA_READINESS_CHECK_PATH=/healthz AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap)
   printf '%q ' "${cmd[@]}" > "$TMP/$t-command.txt"
-  log "$t: starting $( [ "$t" = lambda ] && echo "the runtime interface client" || echo ServerMain ) (command in the JSON)"
+  log "$t: starting $( [ "$t" = server ] && echo ServerMain || echo "the runtime interface client" ) (command in the JSON)"
+  curl -sf -X POST "http://127.0.0.1:$RAPI_PORT/bench/reset" >/dev/null || die "the runtime API emulator did not reset"
   t0=$(date +%s%N)
-  launch_capped "$TMP/$t-stdout.log" "$TMP/$t-stderr.log" "$TASK" env -i "${env_args[@]}" "${cmd[@]}"
+  launch_capped "$TMP/$t-stdout.log" "$TMP/$t-stderr.log" "$task" env -i "${env_args[@]}" "${cmd[@]}"
   pid=$LAST_PID
   python3 "$LIB/driver.py" run --transport "$t" --pid "$pid" --t0-ns "$t0" --rapi-port "$RAPI_PORT" \
     --port "$SERVER_PORT" --ddb-port "$PROXY_PORT" --stub-port "$STUB_PORT" --event "$EVENT" --cgroup "$CG" \

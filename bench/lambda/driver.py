@@ -435,7 +435,7 @@ def cmd_run(a):
     stub = Stub(a.stub_port, reqs._body(), stub_headers)
     stub.call()  # the stub answers at all
     cpu_before = None
-    if a.transport == "lambda":
+    if a.transport in ("lambda", "floor"):
         init_ms = wait_lambda_init(a.rapi_port, proc, a.t0_ns, a.init_timeout)
         target = LambdaTarget(a.rapi_port, base)
         init_what = "JVM start to first /next"
@@ -454,6 +454,9 @@ def cmd_run(a):
     run.phase("warmup", reqs.plain, a.warmup, expect_status=200)
     run.phase("plain", reqs.plain, a.n, direct=True, expect_status=200)
     mem_plain = proc.mem_kb()
+    if a.transport == "floor":  # plain requests only: the floor has no cache, limits or admin API
+        write_run(a, init_ms, init_what, cpu_init, first, proc, mem_init, mem_first, mem_plain, run)
+        return
     run.phase("cache-fill", reqs.cache_hit, 1, expect_status=200)
     run.phase("cache-hit-warmup", reqs.cache_hit, kw, expect_status=200, expect_cache="HIT", record=False)
     run.phase("cache-hit", reqs.cache_hit, a.kind_n, direct=True, expect_status=200, expect_cache="HIT")
@@ -472,6 +475,10 @@ def cmd_run(a):
     run.phase("rl-first", reqs.rate_limited, 1, expect_status=200)
     run.phase("rate-limited-warmup", reqs.rate_limited, kw, expect_status=429, record=False)
     run.phase("rate-limited", reqs.rate_limited, a.kind_n, direct=True, expect_status=429)
+    write_run(a, init_ms, init_what, cpu_init, first, proc, mem_init, mem_first, mem_plain, run)
+
+
+def write_run(a, init_ms, init_what, cpu_init, first, proc, mem_init, mem_first, mem_plain, run):
     mem_end = proc.mem_kb()
     out = {
         "transport": a.transport, "pid": a.pid, "init_ms": r(init_ms, 1), "init_measures": init_what,
@@ -559,8 +566,9 @@ def cmd_report(a):
             ph["gateway_latency_p99_ms"] = pct(gw, 99)
             ph["upstream_latency_p50_ms"] = pct(up, 50)
         res["stdout"] = dict(counts)
-        total_answered += res["requests_answered"]
-        total_proxied += res["proxied_requests"]
+        if name != "floor":  # the floor writes no records: only the gateway's requests are owed a log
+            total_answered += res["requests_answered"]
+            total_proxied += res["proxied_requests"]
         results["transports"][name] = res
     ingest = json.load(open(a.ingest)) if a.ingest and os.path.exists(a.ingest) else {"status": "not run"}
     ingest["requests_answered"] = total_answered
@@ -598,7 +606,8 @@ def print_table(res):
     p(f"Warm requests: plain n={res['method']['n']} after {res['method']['warmup']} warm-up; other kinds "
       f"n={res['method']['kind_n']} after {res['method']['kind_warmup']} warm-up each; all sequential (one at a time).")
     p("")
-    labels = {"lambda": "Lambda (buffered, RIC)", "server": "Streaming (ServerMain)"}
+    labels = {"floor": "Floor (RIC, minimal Java proxy)", "lambda": "Lambda (buffered, RIC)",
+              "server": "Streaming (ServerMain)"}
     p("| transport | init ms | first request ms | init CPU s | RSS MB after init / end / peak | threads |")
     p("|---|---:|---:|---:|---|---:|")
     for name, t in res["transports"].items():
@@ -628,6 +637,15 @@ def print_table(res):
               f"| {fmt(ph['gateway_latency_p50_ms'], 0)} | {fmt(ph['cpu_ms_per_req'], 2)} | {fmt(ph['ddb_calls_per_req'], 2)} "
               f"| {ops} | {ms} | {fmt(ph['foreign_cpu_pct'], 0)} | {st} |")
     p("")
+    plain = {n: next((ph for ph in t["phases"] if ph["phase"] == "plain"), None) for n, t in res["transports"].items()}
+    if plain.get("floor") and plain.get("lambda"):
+        f, l = plain["floor"], plain["lambda"]
+        p(f"Gateway's own cost on the Lambda runtime (plain, lambda minus floor): p50 "
+          f"{fmt(l['p50_ms'] - f['p50_ms'], 2)} ms, p99 {fmt(l['p99_ms'] - f['p99_ms'], 2)} ms; JVM CPU "
+          f"{fmt(l['cpu_ms_per_req'] - f['cpu_ms_per_req'], 2)} ms/req. The floor's own added over the direct call "
+          f"({fmt(f['added_p50_ms'], 2)} / {fmt(f['added_p99_ms'], 2)} ms) is the runtime interface client, the "
+          f"emulator and a Java HTTP call, which any Java function pays.")
+        p("")
     p("Latency: Lambda = from the event handed out on /next to the /response body received (runtime API emulator); "
       "streaming = HTTP request to last body byte. direct = the same body POSTed straight to the stub, interleaved "
       "with the measured requests; added = gateway minus direct at the same percentile. 'gateway's own Latency' is "
@@ -673,7 +691,7 @@ def main():
     ct.add_argument("--ddb-port", type=int, required=True)
     ct.add_argument("--table", required=True)
     rn = sub.add_parser("run")
-    rn.add_argument("--transport", choices=["lambda", "server"], required=True)
+    rn.add_argument("--transport", choices=["floor", "lambda", "server"], required=True)
     rn.add_argument("--pid", type=int, required=True)
     rn.add_argument("--t0-ns", type=int, required=True)
     rn.add_argument("--rapi-port", type=int)

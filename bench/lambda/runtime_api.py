@@ -17,6 +17,7 @@ and the benchmark driver plays Lambda's frontend through two paths outside the r
                        X-Bench-Latency-Ns = time from the moment the event was handed out (the /next answer
                        flushed to the socket) to the moment the /response body was fully received
   GET  /bench/state    JSON: first /next time (epoch ns), invocation counts, init errors
+  POST /bench/reset    forgets the first /next time and the init errors (a new function process starts)
 
 Usage: runtime_api.py PORT FUNCTION_NAME [TIMEOUT_SECONDS]. Listens on 127.0.0.1 only.
 """
@@ -153,6 +154,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = self.path
         if path == "/bench/invoke":
             self.invoke()
+            return
+        if path == "/bench/reset":  # before each function process starts: its init is timed from its own first /next
+            read_body(self)
+            with s.lock:
+                s.first_next_ns = None
+                s.init_errors = []
+            self.reply(200, b'{"status":"OK"}')
             return
         if path == f"{PREFIX}/init/error":
             body = read_body(self)

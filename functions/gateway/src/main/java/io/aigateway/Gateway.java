@@ -9,17 +9,19 @@ import io.aigateway.cost.CustomCost;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.ErrorShape;
 import io.aigateway.core.Errors;
-import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.GatewayResponse;
 import io.aigateway.core.Headers;
-import io.aigateway.core.Interceptor;
-import io.aigateway.core.InterceptorChain;
 import io.aigateway.core.RequestOptions;
 import io.aigateway.core.ResponseBody;
 import io.aigateway.log.LogIds;
-import io.aigateway.log.RequestRecorder;
+import io.aigateway.pipeline.Interceptor;
+import io.aigateway.pipeline.ProxyRequest;
+import io.aigateway.pipeline.RequestContext;
+import io.aigateway.pipeline.StepChain;
+import io.aigateway.provider.ProxyRoute;
+import io.aigateway.recording.RequestRecorder;
 import io.aigateway.provider.RequestBodyInfo;
 import io.aigateway.provider.RouteParser;
 import io.aigateway.upstream.UniversalStep;
@@ -104,12 +106,11 @@ public final class Gateway {
         if (!request.rawPath().startsWith("/v1/")) {
             return Errors.response(error);
         }
-        Exchange ex = new Exchange(request, ids.next(request.receivedAtMillis()));
+        RequestContext ex = new RequestContext(request, ids.next(request.receivedAtMillis()));
         try {
             RouteParser.GatewayPath gp = routes.splitGatewayPath(request.rawPath());
-            ex.account = gp.account();
-            ex.gatewayId = gp.gatewayId();
-            ex.providerSlug = gp.providerSlug();
+            ex.addressedTo(gp.account(), gp.gatewayId());
+            ex.providerNamed(gp.providerSlug());
         } catch (GatewayException ignored) {
             // the path is bad too; the size error is the one reported
         }
@@ -135,23 +136,19 @@ public final class Gateway {
         if (!priming) {
             admin.countProxied();
         }
-        Exchange ex = new Exchange(request, ids.next(request.receivedAtMillis()));
-        ex.priming = priming;
+        RequestContext ex = new RequestContext(request, ids.next(request.receivedAtMillis()), priming);
         try {
             RouteParser.GatewayPath gp = routes.splitGatewayPath(request.rawPath());
-            ex.account = gp.account();
-            ex.gatewayId = gp.gatewayId();
+            ex.addressedTo(gp.account(), gp.gatewayId());
             // before anything can refuse the request, so its log and metrics name the provider asked for
-            ex.providerSlug = gp.providerSlug() == null || gp.providerSlug().isEmpty() ? null : gp.providerSlug();
-            ex.options = RequestOptions.parse(request.headers());
-            ex.customCost = CustomCost.parse(request.headers().firstOrNull(CustomCost.HEADER));
+            ex.providerNamed(gp.providerSlug() == null || gp.providerSlug().isEmpty() ? null : gp.providerSlug());
+            RequestOptions options = RequestOptions.parse(request.headers());
+            CustomCost customCost = CustomCost.parse(request.headers().firstOrNull(CustomCost.HEADER));
             SettingsCache.Lookup lookup = settings.get(gp.gatewayId());
-            ex.settings = lookup.settings();
+            ex.configure(lookup.settings(), options, customCost);
             if (lookup.storeError()) {
-                ex.storeErrors++;
+                ex.storeError();
             }
-            ex.logRetentionDays = ex.settings.logRetentionDays();
-            ex.collectLog = ex.options.collectLog().orElse(ex.settings.collectLogs());
             if (request.body().length > config.maxRequestBytes()) {
                 throw tooLarge(config.maxRequestBytes());
             }
@@ -161,14 +158,12 @@ public final class Gateway {
                             + gp.account() + "/" + gp.gatewayId() + "/{provider}/... (for example /openai/chat/completions),"
                             + " or POST an array of steps here (universal endpoint).");
                 }
-                return recorded(ex, new InterceptorChain(universal, ex).proceed());
+                return recorded(ex, StepChain.run(universal, ex, new ProxyRequest(request, null, null, false, null)));
             }
-            ex.route = routes.parse(gp, request.rawQuery());
+            ProxyRoute route = routes.parse(gp, request.rawQuery());
             RequestBodyInfo body = RequestBodyInfo.inspect(request.body());
-            ex.model = body.model() != null ? body.model() : ex.route.provider().modelFromPath(ex.route.restPath())
-                    .or(() -> ex.route.provider().modelFromPath(ex.route.upstreamUri().getRawPath())).orElse(null);
-            ex.streamRequested = body.stream() || ex.route.provider().isStreamingPath(ex.route.restPath());
-            return recorded(ex, new InterceptorChain(direct, ex).proceed());
+            return recorded(ex, StepChain.run(direct, ex, new ProxyRequest(request, route, body.modelFor(route),
+                    body.streamFor(route), null)));
         } catch (GatewayException e) {
             return failed(ex, e);
         } catch (RuntimeException e) {
@@ -193,38 +188,36 @@ public final class Gateway {
                 "The request body is larger than " + limit + " bytes (GATEWAY_MAX_REQUEST_BYTES).");
     }
 
-    private GatewayResponse failed(Exchange ex, GatewayException e) {
-        ex.error = e.code();
-        ex.status = e.code().status();
+    private GatewayResponse failed(RequestContext ex, GatewayException e) {
+        ex.answer().fail(e.code());
         // on a provider route, in that provider's own error shape (see ErrorShape)
-        return recorded(ex, ErrorShape.forProvider(ex.providerSlug).response(e));
+        return recorded(ex, ErrorShape.forProvider(ex.provider()).response(e));
     }
 
     /** Adds the gateway's response headers and ties the request's record to the end of the body. */
-    private GatewayResponse recorded(Exchange ex, GatewayResponse response) {
-        if (ex.status == 0) {
-            ex.status = response.status();
+    private GatewayResponse recorded(RequestContext ex, GatewayResponse response) {
+        if (ex.answer().status() == 0) {
+            ex.answer().status(response.status());
         }
         Headers.Builder headers = response.headers().toBuilder();
-        if (ex.collectLog && ex.gatewayId != null) {
+        if (ex.collectLog() && ex.gatewayId() != null) {
             headers.set("cf-aig-log-id", ex.logId());
         }
-        if (ex.options != null && ex.options.eventId() != null) {
-            headers.set("cf-aig-event-id", ex.options.eventId());
+        if (ex.options() != null && ex.options().eventId() != null) {
+            headers.set("cf-aig-event-id", ex.options().eventId());
         }
-        if (ex.settings != null) {
-            Cors.decorate(headers, ex.clientRequest(), ex.settings.corsOrigins());
+        if (ex.settings() != null) {
+            Cors.decorate(headers, ex.clientRequest(), ex.settings().corsOrigins());
         }
         GatewayResponse out = response.withHeaders(headers.build());
         if (out.body() instanceof ResponseBody.Stream stream) {
             CompletableFuture<Void> done = new CompletableFuture<>();
             return out.withBody(new RecordingStream(stream, ex, done), done);
         }
-        ex.markFirstByte();
+        ex.timings().firstByte();
         if (out.body() instanceof ResponseBody.Bytes bytes) {
-            ex.responseBytes = bytes.data().length;
-            ex.responseHead = bytes.data();
-            ex.responseContentType = out.headers().firstOrNull("content-type");
+            ex.answer().body(bytes.data().length, bytes.data());
+            ex.answer().contentType(out.headers().firstOrNull("content-type"));
         }
         return out.withBody(out.body(), settled(recorder.record(ex)));
     }
@@ -248,10 +241,10 @@ public final class Gateway {
     /** Records the request when its streamed body ends, however it ends. */
     private final class RecordingStream implements ResponseBody.Stream {
         private final ResponseBody.Stream body;
-        private final Exchange ex;
+        private final RequestContext ex;
         private final CompletableFuture<Void> done;
 
-        RecordingStream(ResponseBody.Stream body, Exchange ex, CompletableFuture<Void> done) {
+        RecordingStream(ResponseBody.Stream body, RequestContext ex, CompletableFuture<Void> done) {
             this.body = body;
             this.ex = ex;
             this.done = done;
@@ -265,12 +258,11 @@ public final class Gateway {
         @Override
         public void writeTo(ChunkSink sink) throws IOException {
             long length = body.length();
-            LastByteHeld held = length > 0 ? new LastByteHeld(sink, length) : null;
+            AnswerEndHeld held = length > 0 ? new AnswerEndHeld(sink, length) : null;
             try {
                 body.writeTo(held != null ? held : sink);
             } catch (ResponseBody.TooLarge e) {
-                ex.error = ErrorCode.ANSWER_TOO_LARGE; // the transport answers 502 instead; the log says so
-                ex.status = ErrorCode.ANSWER_TOO_LARGE.status();
+                ex.answer().fail(ErrorCode.ANSWER_TOO_LARGE); // the transport answers 502 instead; the log says so
                 throw e;
             } finally {
                 complete();
@@ -297,18 +289,19 @@ public final class Gateway {
 
     /**
      * With a known length the client has the whole answer as soon as its last byte is written, before the record
-     * is journaled: a crash in between would lose the log of an answered request. So the last byte waits until the
-     * record is in the journal. (Chunked answers end with the terminating chunk, which the transport writes after
+     * is journaled: a crash in between would lose the log of an answered request. So the write that completes the
+     * body waits until the record is in the journal. It is held whole, not just its last byte, so the answer's end
+     * does not become a tiny segment of its own (which Nagle's algorithm and a delayed ACK would hold for 40 ms).
+     * (Chunked answers end with the terminating chunk, which the transport writes after
      * {@link ResponseBody.Stream#writeTo} returns, so they need nothing.)
      */
-    private static final class LastByteHeld implements ChunkSink {
+    private static final class AnswerEndHeld implements ChunkSink {
         private final ChunkSink sink;
         private final long length;
         private long written;
-        private boolean holding;
-        private byte last;
+        private byte[] held;
 
-        LastByteHeld(ChunkSink sink, long length) {
+        AnswerEndHeld(ChunkSink sink, long length) {
             this.sink = sink;
             this.length = length;
         }
@@ -316,9 +309,7 @@ public final class Gateway {
         @Override
         public void write(byte[] bytes, int offset, int count) throws IOException {
             if (count > 0 && written + count == length) {
-                sink.write(bytes, offset, count - 1);
-                last = bytes[offset + count - 1];
-                holding = true;
+                held = java.util.Arrays.copyOfRange(bytes, offset, offset + count);
             } else {
                 sink.write(bytes, offset, count);
             }
@@ -331,9 +322,10 @@ public final class Gateway {
         }
 
         void release() throws IOException {
-            if (holding) {
-                holding = false;
-                sink.write(new byte[]{last}, 0, 1);
+            if (held != null) {
+                byte[] last = held;
+                held = null;
+                sink.write(last, 0, last.length);
                 sink.flush();
             }
         }

@@ -1,7 +1,7 @@
 package io.aigateway.bench;
 
 import io.aigateway.cache.CacheKey;
-import io.aigateway.core.Exchange;
+import io.aigateway.pipeline.ProxyRequest;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -20,7 +20,7 @@ import java.util.HexFormat;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The cache key of a proxied request: the gateway's own {@link CacheKey#of(Exchange)} (provider, method, upstream
+ * The cache key of a proxied request: the gateway's own {@link CacheKey#of(String, ProxyRequest)} (provider, method, upstream
  * URL, path, query, model, SHA-256 of the auth headers, vary headers, stream flag, ~1 KB body), against the floor:
  * one reused SHA-256 digest over the same bytes, already concatenated, plus the hex encoding.
  */
@@ -31,29 +31,29 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class CacheKeyBenchmark {
-    private Exchange exchange;
+    private ProxyRequest request;
     private byte[] keyInput;
     private MessageDigest digest;
 
     @Setup
     public void setup() throws Exception {
-        exchange = Fixtures.exchange(Fixtures.routeParser());
+        request = Fixtures.proxyRequest(Fixtures.routeParser());
         digest = MessageDigest.getInstance("SHA-256");
         ByteArrayOutputStream in = new ByteArrayOutputStream();
-        for (String field : new String[] {"openai", "POST", exchange.route.upstreamUri().toString(),
-                exchange.route.restPath(), "", exchange.model}) {
+        for (String field : new String[] {"openai", "POST", request.route().upstreamUri().toString(),
+                request.route().restPath(), "", request.model()}) {
             in.write(field.getBytes(StandardCharsets.UTF_8));
         }
         in.write(MessageDigest.getInstance("SHA-256").digest(Fixtures.AUTHORIZATION.getBytes(StandardCharsets.UTF_8)));
-        in.write(exchange.request().body());
+        in.write(request.http().body());
         keyInput = in.toByteArray();
-        Fixtures.check(CacheKey.of(exchange).hex().equals(CacheKey.of(exchange).hex()), "stable key");
-        Fixtures.check(CacheKey.of(exchange).hex().length() == 64, "sha-256 hex");
+        Fixtures.check(CacheKey.of("gw", request).hex().equals(CacheKey.of("gw", request).hex()), "stable key");
+        Fixtures.check(CacheKey.of("gw", request).hex().length() == 64, "sha-256 hex");
     }
 
     @Benchmark
     public CacheKey cacheKeyOf() {
-        return CacheKey.of(exchange);
+        return CacheKey.of("gw", request);
     }
 
     /** Lower bound: SHA-256 of the same ~1.1 KB with a digest reused across calls, then hex. */

@@ -1,6 +1,7 @@
 package io.aigateway.bench;
 
-import io.aigateway.core.Exchange;
+import io.aigateway.cost.Charge;
+import io.aigateway.pipeline.RequestContext;
 import io.aigateway.metrics.RequestMetrics;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -29,20 +30,20 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class EmfDocumentBenchmark {
     private RequestMetrics metrics;
-    private Exchange exchange;
+    private RequestContext context;
     private long chars;
 
     @Setup
     public void setup() {
-        metrics = new RequestMetrics(RequestMetrics.sinkOf(s -> chars += s.length()), true);
-        exchange = Fixtures.exchange(Fixtures.routeParser());
-        metrics.emit(exchange);
+        metrics = new RequestMetrics(null, true);
+        context = Fixtures.context(Fixtures.routeParser());
+        context.finish();
+        chars += metrics.line(context, Charge.UNKNOWN, null).length();
         Fixtures.check(chars > 500, "EMF document serialized");
     }
 
     @Benchmark
     public long emit() {
-        metrics.emit(exchange);
-        return chars;
+        return metrics.line(context, Charge.UNKNOWN, null).length();
     }
 }

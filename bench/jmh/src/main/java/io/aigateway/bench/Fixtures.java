@@ -1,6 +1,12 @@
 package io.aigateway.bench;
 
-import io.aigateway.core.Exchange;
+import io.aigateway.core.GatewayResponse;
+import io.aigateway.core.ResponseBody;
+import io.aigateway.pipeline.ProxyRequest;
+import io.aigateway.pipeline.RequestContext;
+import io.aigateway.pipeline.StepChain;
+import io.aigateway.provider.ProxyRoute;
+import java.util.List;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.Headers;
 import io.aigateway.core.RequestOptions;
@@ -18,7 +24,7 @@ import java.util.Optional;
 /**
  * Realistic inputs shared by the benchmarks: bodies from {@code src/main/resources/fixtures} (a ~1 KB chat
  * completion request, a ~1.5 KB OpenAI response, an OpenAI and an Anthropic SSE stream) and a fully populated
- * {@link Exchange} as the pipeline leaves it after a successful, non-streamed OpenAI chat completion.
+ * {@link RequestContext} as the pipeline leaves it after a successful, non-streamed OpenAI chat completion.
  */
 public final class Fixtures {
     public static final String OPENAI_PATH = "/v1/acct/default/openai/chat/completions";
@@ -60,40 +66,42 @@ public final class Fixtures {
                 .build();
     }
 
-    /**
-     * An exchange as the recorder sees it at the end of a successful OpenAI chat completion: route, model,
-     * options, usage, status and timings (received, upstream start +2 ms, first byte +350 ms, end +1200 ms).
-     */
-    public static Exchange exchange(RouteParser parser) {
+    /** The request of a non-streamed OpenAI chat completion, routed: what the provider steps receive. */
+    public static ProxyRequest proxyRequest(RouteParser parser) {
         byte[] body = bytes("chat-request.json");
-        byte[] response = bytes("chat-response.json");
         GatewayRequest request = GatewayRequest.of("POST", OPENAI_PATH, "", requestHeaders(), body, "203.0.113.7");
-        Exchange ex = new Exchange(request, LOG_ID);
         RouteParser.GatewayPath path = parser.splitGatewayPath(OPENAI_PATH);
-        ex.account = path.account();
-        ex.gatewayId = path.gatewayId();
-        ex.route = parser.parse(path, "");
-        ex.providerSlug = ex.route.provider().slug();
+        ProxyRoute route = parser.parse(path, "");
         RequestBodyInfo info = RequestBodyInfo.inspect(body);
-        ex.model = info.model();
-        ex.streamRequested = info.stream();
-        ex.options = RequestOptions.parse(Headers.empty());
-        ex.cacheStatus = "MISS";
-        ex.status = 200;
-        ex.attempts = 1;
-        long t0 = request.receivedAtNanos();
-        ex.upstreamStartNanos = t0 + 2_000_000L;
-        ex.upstreamHeadersNanos = t0 + 340_000_000L;
-        ex.firstByteNanos = t0 + 350_000_000L;
-        ex.endNanos = t0 + 1_200_000_000L;
-        Usage usage = new Usage();
-        usage.offerModel("gpt-4o-mini-2024-07-18");
-        usage.offerIn(187);
-        usage.offerOut(152);
-        ex.usage = usage;
-        ex.responseBytes = response.length;
-        ex.responseHead = response;
-        return ex;
+        return new ProxyRequest(request, route, info.modelFor(route), info.streamFor(route), null);
+    }
+
+    /**
+     * A request's context as the recorder sees it at the end of a successful OpenAI chat completion: route, model,
+     * options, usage, status and the answer (timings are those of the benchmark's own run).
+     */
+    public static RequestContext context(RouteParser parser) {
+        ProxyRequest proxied = proxyRequest(parser);
+        byte[] response = bytes("chat-response.json");
+        RequestContext ctx = new RequestContext(proxied.http(), LOG_ID);
+        RouteParser.GatewayPath path = parser.splitGatewayPath(OPENAI_PATH);
+        ctx.addressedTo(path.account(), path.gatewayId());
+        ctx.configure(null, RequestOptions.parse(Headers.empty()), null);
+        StepChain.run(List.of(chain -> {
+            chain.context().cache().markMiss();
+            chain.context().answer().status(200);
+            chain.context().answer().attempt();
+            chain.context().timings().upstreamStarted();
+            Usage usage = new Usage();
+            usage.offerModel("gpt-4o-mini-2024-07-18");
+            usage.offerIn(187);
+            usage.offerOut(152);
+            chain.context().usage(usage);
+            chain.context().answer().body(response.length, response);
+            chain.context().timings().firstByte();
+            return GatewayResponse.of(200, Headers.empty(), new ResponseBody.Bytes(response));
+        }), ctx, proxied);
+        return ctx;
     }
 
     /** Fails the run early when a benchmark would measure the wrong path (for example usage not found). */

@@ -48,8 +48,8 @@ public final class AdminApi {
     private final GatewayConfig config;
     private final StoreStats stats;
     private final AnalyticsApi analytics;
-    private java.util.function.Supplier<io.aigateway.log.RecordCounters> records =
-            () -> new io.aigateway.log.RecordCounters("none", 0, 0, 0, 0, 0, 0);
+    private java.util.function.Supplier<io.aigateway.recording.RecordCounters> records =
+            () -> new io.aigateway.recording.RecordCounters("none", 0, 0, 0, 0, 0, 0);
     private final java.util.concurrent.atomic.LongAdder proxied = new java.util.concurrent.atomic.LongAdder();
 
     public AdminApi(AdminAuth auth, LogStore logs, SettingsStore settings, SettingsCache settingsCache,
@@ -137,7 +137,7 @@ public final class AdminApi {
     }
 
     /** Where /api/v1/stats reads what became of the request records. */
-    public void reportRecords(java.util.function.Supplier<io.aigateway.log.RecordCounters> counters) {
+    public void reportRecords(java.util.function.Supplier<io.aigateway.recording.RecordCounters> counters) {
         this.records = counters;
     }
 
@@ -151,7 +151,7 @@ public final class AdminApi {
         ObjectNode root = envelope();
         ObjectNode result = root.putObject("result");
         result.put("proxied_requests", proxied.sum());
-        io.aigateway.log.RecordCounters r = records.get();
+        io.aigateway.recording.RecordCounters r = records.get();
         result.put("records_sink", r.sink());
         result.put("records_lost", r.lost());
         result.put("records_parked", r.parked());
@@ -383,12 +383,7 @@ public final class AdminApi {
     }
 
     private static Map<String, Object> metadataOf(JsonNode v) {
-        try {
-            return io.aigateway.core.RequestOptions.parse(Headers.builder()
-                    .add("cf-aig-metadata", v.toString()).build()).metadata();
-        } catch (GatewayException e) {
-            throw bad(e.getMessage().replace("cf-aig-metadata", "metadata"));
-        }
+        return io.aigateway.core.RequestOptions.metadata(v, "metadata");
     }
 
     /** A stored body, decompressed, with the content type it was sent with when known. */

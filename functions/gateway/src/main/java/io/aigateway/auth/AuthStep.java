@@ -1,10 +1,10 @@
 package io.aigateway.auth;
 
 import io.aigateway.core.ErrorCode;
-import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.GatewayResponse;
-import io.aigateway.core.Interceptor;
+import io.aigateway.pipeline.Interceptor;
+import io.aigateway.pipeline.RequestContext;
 
 /**
  * First step: on a gateway with {@code authentication: true}, a request must carry
@@ -21,30 +21,30 @@ public final class AuthStep implements Interceptor {
 
     @Override
     public GatewayResponse intercept(Chain chain) {
-        Exchange ex = chain.exchange();
-        if (!ex.settings.authentication()) {
-            return chain.proceed();
+        RequestContext ex = chain.context();
+        if (!ex.settings().authentication()) {
+            return chain.proceed(chain.request());
         }
-        String token = Secrets.bearer(ex.request().headers().firstOrNull("cf-aig-authorization"));
+        String token = Secrets.bearer(chain.request().http().headers().firstOrNull("cf-aig-authorization"));
         if (token == null) {
-            throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED, "Gateway '" + ex.gatewayId
+            throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED, "Gateway '" + ex.gatewayId()
                     + "' requires authentication: send 'cf-aig-authorization: Bearer <gateway token>'.");
         }
         boolean valid;
         try {
-            valid = tokens.verify(ex.gatewayId, token);
+            valid = tokens.verify(ex.gatewayId(), token);
         } catch (GatewayTokens.LookupsExhausted busy) {
             throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED,
                     "The gateway token could not be checked right now (too many unknown tokens); try again.");
         } catch (RuntimeException storeDown) {
-            ex.storeErrors++;
+            ex.storeError();
             throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED,
                     "The gateway token could not be checked right now; try again.");
         }
         if (!valid) {
             throw new GatewayException(ErrorCode.GATEWAY_UNAUTHORIZED,
-                    "The gateway token is not valid for gateway '" + ex.gatewayId + "' (revoked or mistyped).");
+                    "The gateway token is not valid for gateway '" + ex.gatewayId() + "' (revoked or mistyped).");
         }
-        return chain.proceed();
+        return chain.proceed(chain.request());
     }
 }

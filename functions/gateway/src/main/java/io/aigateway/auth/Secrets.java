@@ -1,8 +1,8 @@
 package io.aigateway.auth;
 
-import java.nio.charset.StandardCharsets;
+import io.aigateway.core.Hashing;
+
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 
 /** Bearer credentials: only hashes are kept, and comparisons take the same time whatever the input. */
 public final class Secrets {
@@ -18,11 +18,7 @@ public final class Secrets {
     }
 
     public static byte[] sha256(String value) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Hashing.sha256(value);
     }
 
     /** Constant-time: both sides are hashes, so neither content nor length of the presented secret leaks. */

@@ -1,14 +1,13 @@
 package io.aigateway.cache;
 
-import io.aigateway.core.Exchange;
+import io.aigateway.pipeline.ProxyRequest;
 import io.aigateway.core.GatewayRequest;
+import io.aigateway.core.Hashing;
 import io.aigateway.core.Headers;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 
@@ -42,35 +41,35 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
     }
 
     /** The default key of a proxied request (direct, or one step of the universal endpoint). */
-    public static CacheKey of(Exchange ex) {
-        GatewayRequest request = ex.request();
+    public static CacheKey of(String gatewayId, ProxyRequest proxied) {
+        GatewayRequest request = proxied.http();
         Hasher h = new Hasher();
         h.field(VERSION).field("default");
-        h.field(ex.route.provider().slug());
+        h.field(proxied.route().provider().slug());
         h.field(request.method());
-        h.field(ex.route.upstreamUri().toString());
-        h.field(ex.route.restPath());
+        h.field(proxied.route().upstreamUri().toString());
+        h.field(proxied.route().restPath());
         h.field(request.rawQuery());
-        h.field(ex.model == null ? "" : ex.model);
+        h.field(proxied.model() == null ? "" : proxied.model());
         h.field(authDigest(request.headers()));
         for (String name : VARY) {
             h.field(name).field(String.join("\n", request.headers().all(name)));
         }
-        h.field(ex.streamRequested ? "stream" : "whole");
+        h.field(proxied.stream() ? "stream" : "whole");
         h.field(request.body());
-        return new CacheKey(ex.gatewayId, h.hex(), ex.streamRequested);
+        return new CacheKey(gatewayId, h.hex(), proxied.stream());
     }
 
     /**
      * The key of a request carrying {@code cf-aig-cache-key}: scoped to the provider and the caller's provider
      * credentials unless the gateway shares custom keys ({@code cache_key_shared}).
      */
-    public static CacheKey custom(Exchange ex, String key, boolean shared) {
+    public static CacheKey custom(String gatewayId, ProxyRequest proxied, String key, boolean shared) {
         if (shared) {
-            return custom(ex.gatewayId, key, ex.streamRequested);
+            return custom(gatewayId, key, proxied.stream());
         }
-        GatewayRequest request = ex.request();
-        return custom(ex.gatewayId, key, ex.streamRequested, ex.route.provider().slug(), request.headers(),
+        GatewayRequest request = proxied.http();
+        return custom(gatewayId, key, proxied.stream(), proxied.route().provider().slug(), request.headers(),
                 request.rawQuery());
     }
 
@@ -101,7 +100,7 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
      * credential query parameters ({@link #AUTH_QUERY}, names decoded and lower-cased, values as sent).
      */
     static byte[] credentialDigest(Headers headers, String rawQuery) {
-        MessageDigest d = sha256();
+        MessageDigest d = Hashing.sha256();
         d.update(authDigest(headers));
         if (rawQuery != null && !rawQuery.isEmpty()) {
             for (String pair : rawQuery.split("&")) {
@@ -123,7 +122,7 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
 
     /** SHA-256 over every provider auth header present (name and value); empty input when there is none. */
     static byte[] authDigest(Headers headers) {
-        MessageDigest d = sha256();
+        MessageDigest d = Hashing.sha256();
         for (String name : AUTH_HEADERS) {
             for (String value : headers.all(name)) {
                 d.update(name.getBytes(StandardCharsets.UTF_8));
@@ -135,17 +134,9 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
         return d.digest();
     }
 
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
-    }
-
     /** Length-prefixed fields, so no two different field lists hash the same bytes. */
     private static final class Hasher {
-        private final MessageDigest digest = sha256();
+        private final MessageDigest digest = Hashing.sha256();
 
         Hasher field(String value) {
             return field(value.getBytes(StandardCharsets.UTF_8));
@@ -159,7 +150,7 @@ public record CacheKey(String gatewayId, String hex, boolean stream) {
         }
 
         String hex() {
-            return HexFormat.of().formatHex(digest.digest());
+            return Hashing.hex(digest.digest());
         }
     }
 }

@@ -1,10 +1,12 @@
 package io.aigateway.cache;
 
+import io.aigateway.config.GatewaySettings;
+import io.aigateway.pipeline.Interceptor;
+import io.aigateway.pipeline.ProxyRequest;
+import io.aigateway.pipeline.RequestContext;
 import io.aigateway.core.ChunkSink;
-import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayResponse;
 import io.aigateway.core.Headers;
-import io.aigateway.core.Interceptor;
 import io.aigateway.core.ResponseBody;
 import io.aigateway.provider.Usage;
 import org.slf4j.Logger;
@@ -33,7 +35,7 @@ import java.util.concurrent.ExecutorService;
  *       before the transport ends the response, so an identical request sent the moment the answer (or a stream's
  *       terminal event) arrived is a HIT.</li>
  *   <li>{@code cf-aig-cache-key}: scoped to the provider and the caller's provider credentials, unless the
- *       gateway's {@code cache_key_shared} is on ({@link CacheKey#custom(Exchange, String, boolean)}).</li>
+ *       gateway's {@code cache_key_shared} is on ({@link CacheKey#custom(String, ProxyRequest, String, boolean)}).</li>
  * </ul>
  * A failed read is a miss (counted in {@code StoreErrors}); a failed write is counted, never thrown. Why an answer
  * was not stored goes to the log's {@code cache_note}: {@value #TOO_LARGE} (its gzip form does not fit a DynamoDB
@@ -74,17 +76,20 @@ public final class CacheStep implements Interceptor {
 
     @Override
     public GatewayResponse intercept(Chain chain) {
-        Exchange ex = chain.exchange();
-        CachePolicy policy = CachePolicy.of(ex.request().method(), ex.request().headers(), ex.settings);
-        if (!policy.cacheable() || ex.route == null || ex.gatewayId == null) {
-            return chain.proceed();
+        RequestContext ex = chain.context();
+        ProxyRequest request = chain.request();
+        GatewaySettings settings = ex.settings();
+        CachePolicy policy = CachePolicy.of(request.http().method(), request.http().headers(), settings);
+        if (!policy.cacheable() || request.route() == null || ex.gatewayId() == null) {
+            return chain.proceed(request);
         }
         CacheKey key = policy.customKey() != null
-                ? CacheKey.custom(ex, policy.customKey(), ex.settings != null && ex.settings.cacheKeyShared())
-                : CacheKey.of(ex);
+                ? CacheKey.custom(ex.gatewayId(), request, policy.customKey(),
+                        settings != null && settings.cacheKeyShared())
+                : CacheKey.of(ex.gatewayId(), request);
         CacheStore.Lookup found = store.peekMemory(key);
         CacheStore.Flight flight = null;
-        if (!found.hit() && !ex.priming) {
+        if (!found.hit() && !ex.priming()) {
             CacheStore.Claim claim = store.claim(key);
             if (claim.leader()) {
                 flight = claim.flight();
@@ -95,7 +100,7 @@ public final class CacheStep implements Interceptor {
                 }
             } else {
                 // an identical miss is being answered here: wait for its entry rather than call the provider too
-                CacheEntry shared = claim.flight().await(followerWaitMillis(ex));
+                CacheEntry shared = claim.flight().await(followerWaitMillis(ex, request));
                 if (shared != null) {
                     return hit(ex, shared);
                 }
@@ -103,15 +108,15 @@ public final class CacheStep implements Interceptor {
             }
         }
         if (found.failed()) {
-            ex.storeErrors++;
+            ex.storeError();
         }
         if (found.hit()) {
             return hit(ex, found.entry());
         }
-        ex.cacheStatus = "MISS";
+        ex.cache().markMiss();
         GatewayResponse response;
         try {
-            response = chain.proceed();
+            response = chain.proceed(request);
         } catch (RuntimeException | Error e) {
             land(flight, null);
             throw e;
@@ -122,7 +127,8 @@ public final class CacheStep implements Interceptor {
             land(flight, null);
             return tagged; // only successful, whole answers are cached
         }
-        Pending pending = new Pending(ex, key, policy.ttlSeconds(), status, replayed(response.headers()), flight);
+        Pending pending = new Pending(ex, request, key, policy.ttlSeconds(), status, replayed(response.headers()),
+                flight);
         return switch (response.body()) {
             case ResponseBody.Stream stream -> tagged.withBody(
                     new CapturingBody(stream, pending, response.headers().firstOrNull("content-type")),
@@ -149,30 +155,30 @@ public final class CacheStep implements Interceptor {
      * How long a follower waits for the leader's entry: its own request timeout (the universal step's, else
      * {@code cf-aig-request-timeout}, else the gateway's {@code request_timeout}).
      */
-    static long followerWaitMillis(Exchange ex) {
-        if (ex.retryPolicy != null && ex.retryPolicy.timeout() != null) {
-            return ex.retryPolicy.timeout().toMillis();
+    static long followerWaitMillis(RequestContext ex, ProxyRequest request) {
+        if (request.retry() != null && request.retry().timeout() != null) {
+            return request.retry().timeout().toMillis();
         }
-        if (ex.options != null && ex.options.requestTimeout().isPresent()) {
-            return ex.options.requestTimeout().get().toMillis();
+        if (ex.options() != null && ex.options().requestTimeout().isPresent()) {
+            return ex.options().requestTimeout().get().toMillis();
         }
-        return ex.settings != null ? ex.settings.requestTimeout() : 120_000;
+        return ex.settings() != null ? ex.settings().requestTimeout() : 120_000;
     }
 
     /** The answer's cost as its own log will state it: a hit on it saves exactly that. */
-    private static Double originalCost(Exchange ex) {
+    private static Double originalCost(RequestContext ex, ProxyRequest request) {
         try {
-            return io.aigateway.cost.CostCalculator.standard().cost(ex, ex.customCost,
-                    ex.settings == null ? java.util.Map.of() : ex.settings.priceOverrides()).usd();
+            return io.aigateway.cost.CostCalculator.standard().charge(request.provider(), request.model(), ex.usage(),
+                    false, ex.customCost(), ex.settings() == null ? java.util.Map.of() : ex.settings().priceOverrides())
+                    .usd();
         } catch (RuntimeException e) {
             return null;
         }
     }
 
-    private static GatewayResponse hit(Exchange ex, CacheEntry entry) {
-        ex.cacheStatus = "HIT";
-        ex.cachedOriginalCost = entry.cost();
-        ex.status = entry.status();
+    private static GatewayResponse hit(RequestContext ex, CacheEntry entry) {
+        ex.cache().markHit(entry.cost());
+        ex.answer().status(entry.status());
         Usage usage = new Usage();
         if (entry.tokensIn() >= 0) {
             usage.offerIn(entry.tokensIn());
@@ -181,11 +187,10 @@ public final class CacheStep implements Interceptor {
             usage.offerOut(entry.tokensOut());
         }
         usage.offerModel(entry.model());
-        ex.usage = usage;
+        ex.usage(usage);
         byte[] body = entry.body();
-        ex.responseBytes = body.length;
-        ex.responseHead = body; // read only; the log keeps what it is configured to keep
-        ex.markFirstByte();
+        ex.answer().body(body.length, body); // read only; the log keeps what it is configured to keep
+        ex.timings().firstByte();
         Headers.Builder headers = entry.headers().toBuilder();
         if (entry.stream() && !entry.headers().contains("content-type")) {
             headers.set("content-type", "text/event-stream");
@@ -206,7 +211,8 @@ public final class CacheStep implements Interceptor {
 
     /** A cacheable answer on its way to the client: what is needed to store it once it ended. */
     private final class Pending {
-        private final Exchange ex;
+        private final RequestContext ex;
+        private final ProxyRequest request;
         private final CacheKey key;
         private final int ttlSeconds;
         private final int status;
@@ -214,8 +220,10 @@ public final class CacheStep implements Interceptor {
         /** This request leads the instance's flight for the key (null: a follower that went on its own, priming). */
         private final CacheStore.Flight flight;
 
-        Pending(Exchange ex, CacheKey key, int ttlSeconds, int status, Headers headers, CacheStore.Flight flight) {
+        Pending(RequestContext ex, ProxyRequest request, CacheKey key, int ttlSeconds, int status, Headers headers,
+                CacheStore.Flight flight) {
             this.ex = ex;
+            this.request = request;
             this.key = key;
             this.ttlSeconds = ttlSeconds;
             this.status = status;
@@ -247,26 +255,26 @@ public final class CacheStep implements Interceptor {
                 return null;
             }
             if (result.tooLarge() || !CacheStore.fits(result.gzipped().length, headers)) {
-                ex.cacheNote = TOO_LARGE;
+                ex.cache().notStored(TOO_LARGE);
                 return null;
             }
             if (!result.complete()) {
-                ex.cacheNote = STREAM_INCOMPLETE;
+                ex.cache().notStored(STREAM_INCOMPLETE);
                 return null;
             }
             long now = System.currentTimeMillis();
-            Usage usage = ex.usage;
-            String model = usage.model() != null ? usage.model() : ex.model;
+            Usage usage = ex.usage();
+            String model = usage.model() != null ? usage.model() : request.model();
             CacheEntry entry = new CacheEntry(status, headers, result.body(), key.stream(), usage.tokensIn(),
-                    usage.tokensOut(), model, now, now / 1000 + ttlSeconds, originalCost(ex));
+                    usage.tokensOut(), model, now, now / 1000 + ttlSeconds, originalCost(ex, request));
             byte[] gzipped = result.gzipped();
-            if (ex.priming) {
+            if (ex.priming()) {
                 CacheStore.toItem(key, entry, gzipped); // warms the mapping; a priming request stores nothing
                 return null;
             }
             store.remember(key, entry);
-            String gateway = ex.gatewayId;
-            String provider = ex.providerSlug;
+            String gateway = ex.gatewayId();
+            String provider = request.provider();
             CompletableFuture<Void> write;
             try {
                 write = CompletableFuture.runAsync(() -> store.write(key, entry, gzipped), background);
@@ -275,7 +283,6 @@ public final class CacheStep implements Interceptor {
             }
             ex.addPendingWrite(write.handle((ok, failure) -> {
                 if (failure != null) {
-                    store.countWriteFailure();
                     LOG.warn("cache write failed for gateway {}: {}", gateway, failure.toString());
                     try {
                         onWriteFailure.writeFailed(gateway, provider, model);
@@ -342,8 +349,8 @@ public final class CacheStep implements Interceptor {
                     pending.abandon();
                 }
             }
-            Exchange ex = pending.ex;
-            if (ex.clientGone || ex.upstreamBroken) {
+            RequestContext ex = pending.ex;
+            if (ex.answer().clientGone() || ex.answer().upstreamBroken()) {
                 capture.discard();
                 pending.abandon();
                 return;

@@ -79,7 +79,6 @@ public final class CacheStore {
     /** Misses being answered by this instance, by pk: identical requests wait for the leader's entry. */
     private final ConcurrentHashMap<String, Flight> flights = new ConcurrentHashMap<>();
     private final LongAdder readFailures = new LongAdder();
-    private final LongAdder writeFailures = new LongAdder();
 
     public CacheStore(DynamoDbClient dynamo, String table, long memoryBytes) {
         this.dynamo = dynamo;
@@ -230,33 +229,12 @@ public final class CacheStore {
         dynamo.putItem(b -> b.tableName(table).item(toItem(key, entry, gzippedBody)));
     }
 
-    void countWriteFailure() {
-        writeFailures.increment();
-    }
-
-    /** Drops the in-process copy (the table's stays). */
-    public void forgetInMemory(CacheKey key) {
-        memory.remove(key.pk());
-    }
-
-    public void clearMemory() {
-        memory.clear();
-    }
-
-    public long memoryBytesUsed() {
-        return memory.usedBytes();
-    }
-
     public int memoryEntries() {
         return memory.size();
     }
 
     public long readFailures() {
         return readFailures.sum();
-    }
-
-    public long writeFailures() {
-        return writeFailures.sum();
     }
 
     static boolean fits(int compressedBody, Headers headers) {

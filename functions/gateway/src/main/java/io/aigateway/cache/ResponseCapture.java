@@ -1,5 +1,8 @@
 package io.aigateway.cache;
 
+import io.aigateway.wire.AwsEventStreamDecoder;
+import io.aigateway.wire.SseDecoder;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Arrays;
@@ -15,12 +18,13 @@ final class ResponseCapture {
     /** Beyond this many raw bytes the body is not cached (it would not compress into one item anyway). */
     static final int MAX_RAW = 8 * 1024 * 1024;
 
-    private final StreamCompletion sse;
-    private final boolean awsEventStream;
+    /** Completion of a stream (SSE or AWS event stream), fed by its decoder; null for any other body. */
+    private final StreamCompletion completion;
+    private final SseDecoder sse;
+    private final AwsEventStreamDecoder eventStream;
     private byte[] raw;
     private int size;
     private int digested;
-    private int lineStart;
     private ByteArrayOutputStream compressed;
     private GZIPOutputStream gzip;
     private boolean tooLarge;
@@ -32,8 +36,11 @@ final class ResponseCapture {
 
     ResponseCapture(String contentType, long expectedLength) {
         String ct = contentType == null ? "" : contentType.toLowerCase();
-        this.sse = ct.startsWith("text/event-stream") ? new StreamCompletion() : null;
-        this.awsEventStream = ct.startsWith("application/vnd.amazon.eventstream");
+        boolean isSse = ct.startsWith("text/event-stream");
+        boolean isEventStream = ct.startsWith("application/vnd.amazon.eventstream");
+        this.completion = isSse || isEventStream ? new StreamCompletion() : null;
+        this.sse = isSse ? new SseDecoder(completion::event) : null;
+        this.eventStream = isEventStream ? new AwsEventStreamDecoder(completion::message) : null;
         if (expectedLength > MAX_RAW) {
             this.tooLarge = true; // known from Content-Length: nothing is copied
             return;
@@ -74,12 +81,9 @@ final class ResponseCapture {
             throw new IllegalStateException(e);
         }
         if (sse != null) {
-            for (int i = digested; i < size; i++) {
-                if (raw[i] == '\n') {
-                    sse.line(raw, lineStart, i);
-                    lineStart = i + 1;
-                }
-            }
+            sse.feed(raw, digested, size - digested);
+        } else if (eventStream != null) {
+            eventStream.feed(raw, digested, size - digested);
         }
         digested = size;
         if (compressed.size() > CacheStore.MAX_COMPRESSED_BODY) {
@@ -113,12 +117,11 @@ final class ResponseCapture {
         }
         boolean complete = true;
         if (sse != null) {
-            if (lineStart < size) {
-                sse.line(raw, lineStart, size);
-            }
-            complete = sse.complete();
-        } else if (awsEventStream) {
-            complete = !StreamCompletion.awsEventStreamFailed(raw, size);
+            sse.finish(); // a last event without its closing blank line counts ("data: [DONE]" at the very end)
+            complete = completion.complete();
+        } else if (eventStream != null) {
+            // a body cut inside a message, or one that stopped decoding, is not a whole answer
+            complete = completion.complete() && eventStream.atMessageBoundary();
         }
         return new Result(size == raw.length ? raw : Arrays.copyOf(raw, size), compressed.toByteArray(), false, complete);
     }

@@ -3,12 +3,14 @@ package io.aigateway.cache;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.aigateway.core.Json;
+import io.aigateway.wire.ByteScan;
+import io.aigateway.wire.EventStreamMessage;
+import io.aigateway.wire.SseEvent;
 
-import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 /**
- * Decides, line by line as a server-sent-events body goes by, whether the stream reached its terminal event, so
+ * Decides, event by event as a server-sent-events body goes by, whether the stream reached its terminal event, so
  * only a finished answer is cached (APISIX's rule). It reads the wire protocol, not the provider's name, so every
  * provider speaking the same protocol is covered:
  * <ul>
@@ -20,37 +22,39 @@ import java.util.Set;
  *   <li>a stream of none of these protocols (Gemini's SSE) has no terminal marker: its clean end is the end.</li>
  * </ul>
  * An error event ({@code event: error}, {@code response.failed}, a top-level {@code "error"} object) anywhere
- * before the terminal event means the answer is never cached.
+ * before the terminal event means the answer is never cached. An AWS event stream (Bedrock) has no terminal marker
+ * either; an {@code exception} or {@code error} message anywhere in it means failed.
  */
 final class StreamCompletion {
     private static final Set<String> TERMINAL = Set.of("message_stop", "response.completed", "response.incomplete",
             "message-end");
     private static final Set<String> FAILURE = Set.of("error", "response.failed");
     private static final int MAX_FIELDS = 4;
+    private static final byte[] DONE = ByteScan.ascii("[DONE]");
 
     private boolean terminal;
     private boolean needsMarker;
     private boolean failed;
 
-    /** One line without its line feed (a trailing CR is ignored). */
-    void line(byte[] buf, int start, int end) {
+    /** One event of the stream, in order ({@link io.aigateway.wire.SseDecoder}'s listener). */
+    void event(SseEvent event) {
         if (terminal || failed) {
             return;
         }
-        if (end > start && buf[end - 1] == '\r') {
-            end--;
-        }
-        if (startsWith(buf, start, end, "data:")) {
-            int from = skipSpace(buf, start + 5, end);
-            if (end - from == 6 && startsWith(buf, from, end, "[DONE]")) {
-                needsMarker = true;
-                terminal = true;
-            } else if (from < end && buf[from] == '{') {
-                json(buf, from, end);
+        if (event.event() != null) {
+            name(event.event().trim());
+            if (terminal || failed) {
+                return;
             }
-        } else if (startsWith(buf, start, end, "event:")) {
-            int from = skipSpace(buf, start + 6, end);
-            name(new String(buf, from, end - from, StandardCharsets.UTF_8).trim());
+        }
+        if (event.oversized() || !event.hasData()) {
+            return;
+        }
+        if (event.dataEquals(DONE)) {
+            needsMarker = true;
+            terminal = true;
+        } else if (event.dataStartsWith('{')) {
+            json(event.buffer(), event.dataOffset(), event.dataEnd());
         }
     }
 
@@ -96,6 +100,13 @@ final class StreamCompletion {
         }
     }
 
+    /** One message of an AWS event stream (Bedrock's binary streams): an exception or error one means failed. */
+    void message(EventStreamMessage message) {
+        if (message.isFailure()) {
+            failed = true;
+        }
+    }
+
     boolean complete() {
         return !failed && (terminal || !needsMarker);
     }
@@ -106,58 +117,5 @@ final class StreamCompletion {
 
     boolean sawTerminal() {
         return terminal;
-    }
-
-    private static boolean startsWith(byte[] buf, int start, int end, String prefix) {
-        if (end - start < prefix.length()) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length(); i++) {
-            if (buf[start + i] != prefix.charAt(i)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static int skipSpace(byte[] buf, int from, int end) {
-        return from < end && buf[from] == ' ' ? from + 1 : from;
-    }
-
-    // ---- AWS event stream (Bedrock's binary streams) ----
-
-    private static final byte[] EXCEPTION = header(":message-type", "exception");
-    private static final byte[] ERROR = header(":message-type", "error");
-
-    /** An AWS event stream reporting an exception or error event somewhere in it: never cached. */
-    static boolean awsEventStreamFailed(byte[] body, int length) {
-        return indexOf(body, length, EXCEPTION) >= 0 || indexOf(body, length, ERROR) >= 0;
-    }
-
-    /** The binary encoding of a string header: name length, name, type 7, value length (2 bytes), value. */
-    private static byte[] header(String name, String value) {
-        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
-        byte[] v = value.getBytes(StandardCharsets.US_ASCII);
-        byte[] out = new byte[1 + n.length + 1 + 2 + v.length];
-        out[0] = (byte) n.length;
-        System.arraycopy(n, 0, out, 1, n.length);
-        out[1 + n.length] = 7;
-        out[2 + n.length] = (byte) (v.length >>> 8);
-        out[3 + n.length] = (byte) v.length;
-        System.arraycopy(v, 0, out, 4 + n.length, v.length);
-        return out;
-    }
-
-    private static int indexOf(byte[] haystack, int length, byte[] needle) {
-        outer:
-        for (int i = 0; i <= length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        return -1;
     }
 }

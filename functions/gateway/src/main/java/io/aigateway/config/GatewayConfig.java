@@ -63,13 +63,6 @@ public record GatewayConfig(
                 Map.copyOf(env));
     }
 
-    /** A copy with other upstream overrides (tests point providers at loopback servers). */
-    public GatewayConfig withUpstreamOverrides(Map<String, URI> overrides) {
-        return new GatewayConfig(tableName, Map.copyOf(overrides), adminToken, adminTokenSecretArn, accountId,
-                streamIdleTimeout, connectTimeout, maxRequestBytes, logBodyBytes,
-                logPayloadBytes, analytics, emitMetrics, cacheMemoryBytes, settingsRefreshMillis, defaults, env);
-    }
-
     /**
      * {@code GATEWAY_REQUIRE_CONFIG} (default false): when true, only gateways with stored settings are served; any
      * other id gets 404 (code 2013) before any other work, except {@value SettingsCache#DEFAULT_GATEWAY}, which is

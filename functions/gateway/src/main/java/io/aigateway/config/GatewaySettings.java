@@ -3,6 +3,7 @@ package io.aigateway.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aigateway.core.Backoff;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.Json;
@@ -11,9 +12,7 @@ import io.aigateway.cost.ModelPrice;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -37,13 +36,13 @@ public record GatewaySettings(
         boolean collectLogs,
         int rateLimitingLimit,
         int rateLimitingInterval,
-        String rateLimitingTechnique,
+        RateLimitTechnique rateLimitingTechnique,
         List<RateLimitRule> rateLimitingRules,
         boolean rateLimitingFailClosed,
         boolean authentication,
         int retryMaxAttempts,
         int retryDelay,
-        String retryBackoff,
+        Backoff retryBackoff,
         int logRetentionDays,
         int requestTimeout,
         Map<String, ModelPrice> priceOverrides,
@@ -54,21 +53,15 @@ public record GatewaySettings(
 
     public static final int MIN_CACHE_TTL = 60;
     public static final int MAX_CACHE_TTL = 30 * 86_400;
-    public static final Set<String> TECHNIQUES = Set.of("fixed", "sliding");
-    public static final Set<String> BACKOFFS = Set.of("constant", "linear", "exponential");
-    private static final Pattern SCOPE = Pattern.compile("ip|header:[a-z0-9-]{1,64}|metadata:[A-Za-z0-9_.-]{1,64}");
 
-    /**
-     * A per-client limit: {@code scope} is {@code ip}, {@code header:<name>} or {@code metadata:<key>}; each
-     * distinct value of the scope gets its own counter.
-     */
-    public record RateLimitRule(String scope, int limit, int interval, String technique) {
+    /** A per-client limit: each distinct value of the scope gets its own counter. */
+    public record RateLimitRule(RuleScope scope, int limit, int interval, RateLimitTechnique technique) {
         ObjectNode toJson() {
             ObjectNode o = Json.MAPPER.createObjectNode();
-            o.put("scope", scope);
+            o.put("scope", scope.label());
             o.put("limit", limit);
             o.put("interval", interval);
-            o.put("technique", technique);
+            o.put("technique", technique.label());
             return o;
         }
     }
@@ -80,13 +73,14 @@ public record GatewaySettings(
                 !"false".equalsIgnoreCase(env.getOrDefault("GATEWAY_DEFAULT_COLLECT_LOGS", "true")),
                 envInt(env, "GATEWAY_DEFAULT_RATE_LIMIT", 0),
                 envInt(env, "GATEWAY_DEFAULT_RATE_LIMIT_INTERVAL", 60),
-                env.getOrDefault("GATEWAY_DEFAULT_RATE_LIMIT_TECHNIQUE", "fixed"),
+                technique("GATEWAY_DEFAULT_RATE_LIMIT_TECHNIQUE",
+                        env.getOrDefault("GATEWAY_DEFAULT_RATE_LIMIT_TECHNIQUE", "fixed")),
                 List.of(),
                 "true".equalsIgnoreCase(env.getOrDefault("GATEWAY_DEFAULT_RATE_LIMIT_FAIL_CLOSED", "false")),
                 "true".equalsIgnoreCase(env.getOrDefault("GATEWAY_DEFAULT_AUTHENTICATION", "false")),
                 envInt(env, "GATEWAY_DEFAULT_RETRY_MAX_ATTEMPTS", 1),
                 envInt(env, "GATEWAY_DEFAULT_RETRY_DELAY_MS", 500),
-                env.getOrDefault("GATEWAY_DEFAULT_RETRY_BACKOFF", "exponential"),
+                backoff("GATEWAY_DEFAULT_RETRY_BACKOFF", env.getOrDefault("GATEWAY_DEFAULT_RETRY_BACKOFF", "exponential")),
                 envInt(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30),
                 envInt(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000),
                 Map.of(),
@@ -117,13 +111,13 @@ public record GatewaySettings(
         boolean collectLogs = this.collectLogs;
         int rlLimit = rateLimitingLimit;
         int rlInterval = rateLimitingInterval;
-        String rlTechnique = rateLimitingTechnique;
+        RateLimitTechnique rlTechnique = rateLimitingTechnique;
         List<RateLimitRule> rules = rateLimitingRules;
         boolean failClosed = rateLimitingFailClosed;
         boolean auth = authentication;
         int attempts = retryMaxAttempts;
         int delay = retryDelay;
-        String backoff = retryBackoff;
+        Backoff backoff = retryBackoff;
         int retention = logRetentionDays;
         int timeout = requestTimeout;
         Map<String, ModelPrice> prices = priceOverrides;
@@ -139,13 +133,13 @@ public record GatewaySettings(
                 case "collect_logs" -> collectLogs = bool(f.getKey(), v);
                 case "rate_limiting_limit" -> rlLimit = integer(f.getKey(), v);
                 case "rate_limiting_interval" -> rlInterval = integer(f.getKey(), v);
-                case "rate_limiting_technique" -> rlTechnique = text(f.getKey(), v);
+                case "rate_limiting_technique" -> rlTechnique = technique(f.getKey(), text(f.getKey(), v));
                 case "rate_limiting_rules" -> rules = rules(v);
                 case "rate_limiting_fail_closed" -> failClosed = bool(f.getKey(), v);
                 case "authentication" -> auth = bool(f.getKey(), v);
                 case "retry_max_attempts" -> attempts = integer(f.getKey(), v);
                 case "retry_delay" -> delay = integer(f.getKey(), v);
-                case "retry_backoff" -> backoff = text(f.getKey(), v);
+                case "retry_backoff" -> backoff = backoff(f.getKey(), text(f.getKey(), v));
                 case "log_retention_days" -> retention = integer(f.getKey(), v);
                 case "request_timeout" -> timeout = integer(f.getKey(), v);
                 case "price_overrides" -> prices = ModelPrice.overridesFromJson(v);
@@ -170,17 +164,11 @@ public record GatewaySettings(
         if (rateLimitingInterval < 1 || rateLimitingInterval > 86_400) {
             throw bad("rate_limiting_interval", "must be seconds from 1 to 86400");
         }
-        if (!TECHNIQUES.contains(rateLimitingTechnique)) {
-            throw bad("rate_limiting_technique", "must be fixed or sliding");
-        }
         if (retryMaxAttempts < 1 || retryMaxAttempts > 5) {
             throw bad("retry_max_attempts", "must be from 1 to 5");
         }
         if (retryDelay < 0 || retryDelay > 5_000) {
             throw bad("retry_delay", "must be milliseconds from 0 to 5000");
-        }
-        if (!BACKOFFS.contains(retryBackoff)) {
-            throw bad("retry_backoff", "must be constant, linear or exponential");
         }
         if (logRetentionDays < 1 || logRetentionDays > 3650) {
             throw bad("log_retention_days", "must be days from 1 to 3650");
@@ -198,14 +186,14 @@ public record GatewaySettings(
         o.put("collect_logs", collectLogs);
         o.put("rate_limiting_limit", rateLimitingLimit);
         o.put("rate_limiting_interval", rateLimitingInterval);
-        o.put("rate_limiting_technique", rateLimitingTechnique);
+        o.put("rate_limiting_technique", rateLimitingTechnique.label());
         ArrayNode rules = o.putArray("rate_limiting_rules");
         rateLimitingRules.forEach(r -> rules.add(r.toJson()));
         o.put("rate_limiting_fail_closed", rateLimitingFailClosed);
         o.put("authentication", authentication);
         o.put("retry_max_attempts", retryMaxAttempts);
         o.put("retry_delay", retryDelay);
-        o.put("retry_backoff", retryBackoff);
+        o.put("retry_backoff", retryBackoff.label());
         o.put("log_retention_days", logRetentionDays);
         o.put("request_timeout", requestTimeout);
         o.set("price_overrides", ModelPrice.overridesToJson(priceOverrides));
@@ -250,6 +238,14 @@ public record GatewaySettings(
         return List.copyOf(out);
     }
 
+    private static RateLimitTechnique technique(String field, String value) {
+        return RateLimitTechnique.parse(value).orElseThrow(() -> bad(field, "must be fixed or sliding"));
+    }
+
+    private static Backoff backoff(String field, String value) {
+        return Backoff.parse(value).orElseThrow(() -> bad(field, "must be constant, linear or exponential"));
+    }
+
     private static List<RateLimitRule> rules(JsonNode v) {
         if (!v.isArray() || v.size() > 10) {
             throw bad("rate_limiting_rules", "must be an array of at most 10 rules");
@@ -261,13 +257,8 @@ public record GatewaySettings(
             if (!r.isObject()) {
                 throw bad(field, "must be an object {\"scope\", \"limit\", \"interval\", \"technique\"}");
             }
-            String scope = r.path("scope").asText("").toLowerCase(Locale.ROOT);
-            if (scope.startsWith("metadata:")) {
-                scope = "metadata:" + r.path("scope").asText().substring("metadata:".length());
-            }
-            if (!SCOPE.matcher(scope).matches()) {
-                throw bad(field + ".scope", "must be ip, header:<name> or metadata:<key>");
-            }
+            RuleScope scope = RuleScope.parse(r.path("scope").isTextual() ? r.path("scope").asText() : null)
+                    .orElseThrow(() -> bad(field + ".scope", "must be ip, header:<name> or metadata:<key>"));
             int limit = integer(field + ".limit", r.path("limit"));
             if (limit < 1) {
                 throw bad(field + ".limit", "must be a positive number of requests");
@@ -277,11 +268,9 @@ public record GatewaySettings(
                 throw bad(field + ".interval", "must be seconds from 1 to 86400");
             }
             JsonNode techniqueNode = r.path("technique");
-            String technique = techniqueNode.isMissingNode() || techniqueNode.isNull() ? "fixed"
-                    : text(field + ".technique", techniqueNode);
-            if (!TECHNIQUES.contains(technique)) {
-                throw bad(field + ".technique", "must be fixed or sliding");
-            }
+            RateLimitTechnique technique = techniqueNode.isMissingNode() || techniqueNode.isNull()
+                    ? RateLimitTechnique.FIXED
+                    : technique(field + ".technique", text(field + ".technique", techniqueNode));
             rules.add(new RateLimitRule(scope, limit, interval, technique));
         }
         return List.copyOf(rules);

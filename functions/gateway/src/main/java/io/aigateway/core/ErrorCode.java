@@ -1,7 +1,7 @@
 package io.aigateway.core;
 
 /**
- * Stable machine-readable error codes of the public contract (DESIGN.md section 4). Never renumber one;
+ * Stable machine-readable error codes of the public contract (listed in the README's Errors table). Never renumber one;
  * 2016/2017 and 2029/2030 stay free for guardrails and DLP, as on Cloudflare.
  */
 public enum ErrorCode {

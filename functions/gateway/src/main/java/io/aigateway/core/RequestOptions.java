@@ -20,7 +20,7 @@ public record RequestOptions(
         Optional<Duration> requestTimeout,
         Optional<Integer> maxAttempts,
         Optional<Integer> retryDelay,
-        Optional<String> backoff,
+        Optional<Backoff> backoff,
         Optional<Boolean> collectLogPayload) {
 
     public static final int MAX_METADATA_ENTRIES = 5;
@@ -54,15 +54,12 @@ public record RequestOptions(
         throw bad(name + " must be a whole number from " + min + " to " + max + unit + ".");
     }
 
-    private static Optional<String> backoff(String raw) {
+    private static Optional<Backoff> backoff(String raw) {
         if (raw == null) {
             return Optional.empty();
         }
-        String v = raw.trim().toLowerCase();
-        if (v.equals("constant") || v.equals("linear") || v.equals("exponential")) {
-            return Optional.of(v);
-        }
-        throw bad("cf-aig-backoff must be constant, linear or exponential.");
+        return Optional.of(Backoff.parse(raw)
+                .orElseThrow(() -> bad("cf-aig-backoff must be constant, linear or exponential.")));
     }
 
     private static Map<String, Object> metadata(String raw) {
@@ -73,13 +70,21 @@ public record RequestOptions(
         try {
             node = Json.MAPPER.readTree(raw);
         } catch (Exception e) {
-            throw bad("cf-aig-metadata must be a JSON object, for example {\"team\":\"search\",\"user\":\"u-42\"}.");
+            node = null;
         }
+        return metadata(node, "cf-aig-metadata");
+    }
+
+    /**
+     * Validated metadata from a JSON object: at most {@value #MAX_METADATA_ENTRIES} flat entries of strings, numbers
+     * or booleans. {@code name} is what error messages call it ({@code cf-aig-metadata}, or a field of an API body).
+     */
+    public static Map<String, Object> metadata(JsonNode node, String name) {
         if (node == null || !node.isObject()) {
-            throw bad("cf-aig-metadata must be a JSON object, for example {\"team\":\"search\",\"user\":\"u-42\"}.");
+            throw bad(name + " must be a JSON object, for example {\"team\":\"search\",\"user\":\"u-42\"}.");
         }
         if (node.size() > MAX_METADATA_ENTRIES) {
-            throw bad("cf-aig-metadata holds at most " + MAX_METADATA_ENTRIES + " entries; it has " + node.size() + ".");
+            throw bad(name + " holds at most " + MAX_METADATA_ENTRIES + " entries; it has " + node.size() + ".");
         }
         Map<String, Object> entries = new LinkedHashMap<>();
         Iterator<Map.Entry<String, JsonNode>> fields = node.properties().iterator();
@@ -88,23 +93,23 @@ public record RequestOptions(
             String key = e.getKey();
             JsonNode v = e.getValue();
             if (key.isEmpty() || key.length() > 64) {
-                throw bad("cf-aig-metadata keys must be 1-64 characters long.");
+                throw bad(name + " keys must be 1-64 characters long.");
             }
             if (v.isTextual()) {
                 if (v.asText().length() > MAX_METADATA_VALUE) {
-                    throw bad("cf-aig-metadata value of '" + key + "' is longer than " + MAX_METADATA_VALUE + " characters.");
+                    throw bad(name + " value of '" + key + "' is longer than " + MAX_METADATA_VALUE + " characters.");
                 }
                 entries.put(key, v.asText());
             } else if (v.isBoolean()) {
                 entries.put(key, v.asBoolean());
             } else if (v.isNumber()) {
                 if (!storableNumber(v)) {
-                    throw new GatewayException(ErrorCode.NUMBER_OUT_OF_RANGE, "cf-aig-metadata value of '" + key + "' "
+                    throw new GatewayException(ErrorCode.NUMBER_OUT_OF_RANGE, name + " value of '" + key + "' "
                             + io.aigateway.store.DynamoNumbers.rule() + "; got " + v + ".");
                 }
                 entries.put(key, v.numberValue());
             } else {
-                throw bad("cf-aig-metadata values must be strings, numbers or booleans (flat); '" + key + "' is not.");
+                throw bad(name + " values must be strings, numbers or booleans (flat); '" + key + "' is not.");
             }
         }
         return Collections.unmodifiableMap(entries);

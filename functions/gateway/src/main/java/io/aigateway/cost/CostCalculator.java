@@ -1,6 +1,5 @@
 package io.aigateway.cost;
 
-import io.aigateway.core.Exchange;
 import io.aigateway.provider.Usage;
 
 import java.math.BigDecimal;
@@ -108,19 +107,15 @@ public final class CostCalculator {
     }
 
     /**
-     * The request's charge: {@link Cost#cacheHit} for a cache hit, else {@link #cost(String, String, Usage,
-     * CustomCost, Map)} of the exchange's provider, model and usage.
+     * A request's charge: {@link Cost#cacheHit} for a cache hit, else {@link #cost(String, String, Usage,
+     * CustomCost, Map)} of its provider, model and usage.
      */
-    public Cost cost(Exchange ex, CustomCost custom, Map<String, ModelPrice> overrides) {
-        if (ex.cached()) {
-            return Cost.cacheHit(ex.providerSlug, ex.usage.model() != null ? ex.usage.model() : ex.model);
+    public Cost charge(String provider, String requestModel, Usage usage, boolean cacheHit, CustomCost custom,
+                       Map<String, ModelPrice> overrides) {
+        if (cacheHit) {
+            return Cost.cacheHit(provider, usage.model() != null ? usage.model() : requestModel);
         }
-        return cost(ex.providerSlug, ex.model, ex.usage, custom, overrides);
-    }
-
-    /** For a cache hit, what it saved (see {@link #costSaved}); null for any other request. */
-    public Cost costSaved(Exchange ex, CustomCost custom, Map<String, ModelPrice> overrides) {
-        return ex.cached() ? costSaved(ex.providerSlug, ex.model, ex.usage, custom, overrides) : null;
+        return cost(provider, requestModel, usage, custom, overrides);
     }
 
     /** Token-based price of {@code usage} at {@code price} (USD per million tokens), per kind. */

@@ -7,6 +7,7 @@ import io.aigateway.config.SettingsCache;
 import io.aigateway.core.ChunkSink;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.GatewayResponse;
+import io.aigateway.core.Hashing;
 import io.aigateway.core.Headers;
 import io.aigateway.core.Json;
 import io.aigateway.core.ResponseBody;
@@ -17,7 +18,6 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +40,7 @@ public final class Priming {
     public static void run(GatewayApp app) {
         try {
             Json.MAPPER.readTree(Json.MAPPER.writeValueAsBytes(Json.MAPPER.readTree(CHAT)));
-            MessageDigest.getInstance("SHA-256").digest(CHAT.getBytes(StandardCharsets.UTF_8));
+            Hashing.sha256(CHAT);
             warmUpstreamClient(app.upstreamClient());
             // Settings read for these synthetic requests are used once and never kept: a snapshot (or an
             // instance primed at init) starts knowing no gateway, so nothing read here passes for known settings.

@@ -2,7 +2,7 @@ package io.aigateway.metrics;
 
 import io.aigateway.config.ExpiringLru;
 import io.aigateway.config.GatewaySettings;
-import io.aigateway.core.Exchange;
+import io.aigateway.pipeline.RequestContext;
 import io.aigateway.cost.ModelPrice;
 import io.aigateway.cost.PriceTable;
 import io.aigateway.provider.ProviderRegistry;
@@ -58,23 +58,24 @@ public final class MetricDimensions {
     }
 
     /** The dimension values of a finished request. */
-    public Values of(Exchange ex) {
-        GatewaySettings settings = ex.settings;
-        boolean configured = ex.gatewayId != null && settings != null && settings.configured()
-                && ex.gatewayId.equals(settings.id());
+    public Values of(RequestContext ex) {
+        GatewaySettings settings = ex.settings();
+        String gatewayId = ex.gatewayId();
+        boolean configured = gatewayId != null && settings != null && settings.configured()
+                && gatewayId.equals(settings.id());
         String gateway;
-        if (ex.gatewayId == null) {
+        if (gatewayId == null) {
             gateway = UNKNOWN;
         } else if (configured) {
-            gateway = clean(ex.gatewayId);
-            configuredGateways.put(ex.gatewayId, Boolean.TRUE);
+            gateway = clean(gatewayId);
+            configuredGateways.put(gatewayId, Boolean.TRUE);
         } else {
             gateway = OTHER;
         }
-        if (ex.error != null && ex.error.status() == 401) {
+        if (ex.answer().error() != null && ex.answer().error().status() == 401) {
             return new Values(gateway, OTHER, OTHER); // refused by authentication: no per-provider or per-model series
         }
-        String provider = provider(ex.providerSlug);
+        String provider = provider(ex.provider());
         String model = model(provider, RequestMetrics.modelOf(ex), configured ? settings.priceOverrides() : Map.of());
         return new Values(gateway, provider, model);
     }

@@ -1,7 +1,9 @@
 package io.aigateway.metrics;
 
 import io.aigateway.core.ErrorCode;
-import io.aigateway.core.Exchange;
+import io.aigateway.cost.Charge;
+import io.aigateway.pipeline.ProxyRequest;
+import io.aigateway.pipeline.RequestContext;
 import io.aigateway.ingest.RecordFormat;
 import io.aigateway.log.RequestLog;
 import software.amazon.cloudwatchlogs.emf.logger.MetricsLogger;
@@ -49,12 +51,12 @@ public final class RequestMetrics {
      * The record line of a finished request: its EMF document carrying {@code log} (when logged), or the log alone
      * when metrics are off. Empty when there is neither.
      */
-    public String line(Exchange ex, RequestLog log) {
+    public String line(RequestContext ex, Charge charge, RequestLog log) {
         if (!enabled) {
             return log == null ? null : RecordFormat.logLine(log);
         }
         String[] serialized = new String[1];
-        MetricsLogger m = document(ex, new EmfEnvironment(new ISink() {
+        MetricsLogger m = document(ex, charge, new EmfEnvironment(new ISink() {
             @Override
             public void accept(MetricsContext context) {
                 try {
@@ -62,7 +64,7 @@ public final class RequestMetrics {
                 } catch (Exception e) {
                     throw new IllegalStateException("EMF serialization failed", e);
                 }
-                if (observer != null && !ex.priming) {
+                if (observer != null && !ex.priming()) {
                     observer.accept(context);
                 }
             }
@@ -81,38 +83,40 @@ public final class RequestMetrics {
         return serialized[0];
     }
 
-    private MetricsLogger document(Exchange ex, EmfEnvironment env) {
+    private MetricsLogger document(RequestContext ex, Charge charge, EmfEnvironment env) {
         MetricsLogger m = logger(env, dimensions.of(ex));
+        boolean hit = ex.cache().hit();
         m.putMetric(MetricName.Requests.name(), 1, MetricName.Requests.unit());
-        m.putMetric(MetricName.Errors.name(), ex.success() ? 0 : 1, MetricName.Errors.unit());
-        m.putMetric(MetricName.CacheHits.name(), ex.cached() ? 1 : 0, MetricName.CacheHits.unit());
-        m.putMetric(MetricName.RateLimited.name(), ex.rateLimited ? 1 : 0, MetricName.RateLimited.unit());
-        m.putMetric(MetricName.Retries.name(), Math.max(0, ex.attempts - 1), MetricName.Retries.unit());
-        m.putMetric(MetricName.Fallbacks.name(), ex.failedSteps.size(), MetricName.Fallbacks.unit());
-        m.putMetric(MetricName.Latency.name(), ex.durationMillis(), MetricName.Latency.unit());
-        m.putMetric(MetricName.TimeToFirstByte.name(), ex.millisSinceReceived(ex.firstByteNanos),
+        m.putMetric(MetricName.Errors.name(), ex.answer().success() ? 0 : 1, MetricName.Errors.unit());
+        m.putMetric(MetricName.CacheHits.name(), hit ? 1 : 0, MetricName.CacheHits.unit());
+        m.putMetric(MetricName.RateLimited.name(), ex.rateLimited() ? 1 : 0, MetricName.RateLimited.unit());
+        m.putMetric(MetricName.Retries.name(), Math.max(0, ex.answer().attempts() - 1), MetricName.Retries.unit());
+        m.putMetric(MetricName.Fallbacks.name(), ex.fallbacks().failedCount(), MetricName.Fallbacks.unit());
+        m.putMetric(MetricName.Latency.name(), ex.timings().durationMillis(), MetricName.Latency.unit());
+        m.putMetric(MetricName.TimeToFirstByte.name(), ex.timings().timeToFirstByteMillis(),
                 MetricName.TimeToFirstByte.unit());
-        if (ex.upstreamStartNanos != 0) {
-            m.putMetric(MetricName.UpstreamLatency.name(), ex.upstreamMillis(), MetricName.UpstreamLatency.unit());
+        if (ex.timings().upstreamCalled()) {
+            m.putMetric(MetricName.UpstreamLatency.name(), ex.timings().upstreamMillis(),
+                    MetricName.UpstreamLatency.unit());
         }
-        if (ex.usage.tokensIn() >= 0) {
-            m.putMetric(MetricName.TokensIn.name(), ex.usage.tokensIn(), MetricName.TokensIn.unit());
+        if (ex.usage().tokensIn() >= 0) {
+            m.putMetric(MetricName.TokensIn.name(), ex.usage().tokensIn(), MetricName.TokensIn.unit());
         }
-        if (ex.usage.tokensOut() >= 0) {
-            m.putMetric(MetricName.TokensOut.name(), ex.usage.tokensOut(), MetricName.TokensOut.unit());
+        if (ex.usage().tokensOut() >= 0) {
+            m.putMetric(MetricName.TokensOut.name(), ex.usage().tokensOut(), MetricName.TokensOut.unit());
         }
         m.putMetric(MetricName.StoreErrors.name(), storeErrors(ex), MetricName.StoreErrors.unit());
-        if (ex.cost != null) {
-            m.putMetric(MetricName.Cost.name(), ex.cost, MetricName.Cost.unit());
+        if (charge.usd() != null) {
+            m.putMetric(MetricName.Cost.name(), charge.usd(), MetricName.Cost.unit());
         }
-        if (ex.costSaved != null) {
-            m.putProperty("costSaved", ex.costSaved);
+        if (charge.savedUsd() != null) {
+            m.putProperty("costSaved", charge.savedUsd());
         }
-        m.putProperty("cached", ex.cached());
+        m.putProperty("cached", hit);
         m.putProperty("logId", ex.logId());
-        m.putProperty("statusCode", ex.status);
-        if (ex.options != null) {
-            ex.options.metadata().forEach((k, v) -> m.putProperty("metadata." + k, v));
+        m.putProperty("statusCode", ex.answer().status());
+        if (ex.options() != null) {
+            ex.options().metadata().forEach((k, v) -> m.putProperty("metadata." + k, v));
         }
         return m;
     }
@@ -121,8 +125,8 @@ public final class RequestMetrics {
      * Store failures the request met. A refusal with code 2040 is one even when no step counted it: the gateway's
      * settings could not be read (or were not, this instance being flooded with unknown gateway ids).
      */
-    private static int storeErrors(Exchange ex) {
-        return ex.storeErrors == 0 && ex.error == ErrorCode.SETTINGS_UNAVAILABLE ? 1 : ex.storeErrors;
+    private static int storeErrors(RequestContext ex) {
+        return ex.storeErrors() == 0 && ex.answer().error() == ErrorCode.SETTINGS_UNAVAILABLE ? 1 : ex.storeErrors();
     }
 
     /** A store call failed after the request's record was written (a cache fill): a document of its own. */
@@ -148,11 +152,13 @@ public final class RequestMetrics {
         return m;
     }
 
-    public static String modelOf(Exchange ex) {
-        if (ex.model != null) {
-            return ex.model;
+    /** The model asked for, else the one the provider's answer named. */
+    public static String modelOf(RequestContext ex) {
+        ProxyRequest target = ex.target();
+        if (target != null && target.model() != null) {
+            return target.model();
         }
-        return ex.usage.model();
+        return ex.usage().model();
     }
 
     /** Test and local sinks: receive each serialized document. */

@@ -12,6 +12,24 @@ import io.aigateway.core.Json;
 public record RequestBodyInfo(String model, boolean stream) {
     public static final RequestBodyInfo NONE = new RequestBodyInfo(null, false);
 
+    /**
+     * The model a request to {@code route} asks for: the body's, else one the provider puts in its path (Gemini,
+     * Bedrock, Workers AI), looked for in the rest of the path and then in the whole upstream path.
+     */
+    public String modelFor(ProxyRoute route) {
+        if (model != null) {
+            return model;
+        }
+        Provider p = route.provider();
+        return p.modelFromPath(route.restPath()).or(() -> p.modelFromPath(route.upstreamUri().getRawPath()))
+                .orElse(null);
+    }
+
+    /** Whether a request to {@code route} asks for a streamed answer: in the body, or by its path. */
+    public boolean streamFor(ProxyRoute route) {
+        return stream || route.provider().isStreamingPath(route.restPath());
+    }
+
     public static RequestBodyInfo inspect(byte[] body) {
         if (body.length < 2 || firstNonSpace(body) != '{') {
             return NONE;

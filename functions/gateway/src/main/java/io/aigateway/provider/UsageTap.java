@@ -3,24 +3,30 @@ package io.aigateway.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import io.aigateway.core.Json;
-import io.aigateway.cost.TokenEstimator;
+import io.aigateway.wire.AwsEventStreamDecoder;
+import io.aigateway.wire.BedrockChunk;
+import io.aigateway.wire.ByteScan;
+import io.aigateway.wire.EventStreamMessage;
+import io.aigateway.wire.NdjsonDecoder;
+import io.aigateway.wire.SseDecoder;
+import io.aigateway.wire.SseEvent;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.Arrays;
-import java.util.Base64;
 
 /**
  * Watches a response body go by and reads its usage, without holding the body back. A server-sent-events body is
  * parsed event by event as bytes arrive; an AWS event stream (Bedrock ConverseStream, InvokeModelWithResponseStream)
- * frame by frame; a JSON body (or a JSON-lines body) is kept up to a bound and parsed at the end.
+ * message by message; a newline-delimited JSON stream line by line (the decoders of {@code io.aigateway.wire}); a
+ * JSON body (or several documents in one) is kept up to a bound and parsed at the end.
  *
  * <p>Streams that end without usage (an OpenAI stream without {@code stream_options.include_usage}) get estimated
  * counts: the streamed text is collected (bounded, and only until the provider reports usage) and tokenized once
  * at the end, the request body's messages likewise; {@link Usage#estimated()} is then true. Pass the request body
  * to {@link #forContentType(String, int, byte[])} for the input estimate.
  */
-public sealed interface UsageTap permits UsageTap.Sse, UsageTap.JsonBody, UsageTap.EventStream, UsageTap.None {
+public sealed interface UsageTap
+        permits UsageTap.Sse, UsageTap.JsonBody, UsageTap.JsonLines, UsageTap.EventStream, UsageTap.None {
 
     void accept(byte[] bytes, int offset, int length);
 
@@ -52,10 +58,19 @@ public sealed interface UsageTap permits UsageTap.Sse, UsageTap.JsonBody, UsageT
         if (ct.startsWith("application/vnd.amazon.eventstream")) {
             return new EventStream(requestBody);
         }
+        if (isJsonLines(ct)) {
+            return new JsonLines();
+        }
         if (ct.contains("json")) {
             return new JsonBody(maxJsonBytes);
         }
         return new None();
+    }
+
+    /** Newline-delimited JSON media types (a plain {@code application/json} body may span lines: not these). */
+    private static boolean isJsonLines(String ct) {
+        return ct.startsWith("application/x-ndjson") || ct.startsWith("application/stream+json")
+                || ct.startsWith("application/jsonl") || ct.startsWith("application/json-lines");
     }
 
     /**
@@ -86,7 +101,7 @@ public sealed interface UsageTap permits UsageTap.Sse, UsageTap.JsonBody, UsageT
         }
     }
 
-    /** A JSON document, several (JSON lines, Cohere v1 streams) or a JSON array of chunks (Gemini without SSE). */
+    /** A JSON document, several (JSON lines under a plain JSON type) or a JSON array of chunks (Gemini without SSE). */
     final class JsonBody implements UsageTap {
         private final Usage usage = new Usage();
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream(1024);
@@ -131,14 +146,17 @@ public sealed interface UsageTap permits UsageTap.Sse, UsageTap.JsonBody, UsageT
         }
     }
 
-    /** SSE: lines split on LF (CRLF tolerated); each {@code data:} line holding JSON is read on its own. */
+    /** SSE ({@link SseDecoder}): each event whose data is a JSON object is read on its own. */
     final class Sse implements UsageTap {
-        private static final int MAX_LINE = 1 << 20;
+        private static final byte[] USAGE = ByteScan.ascii("\"usage\"");
+        private static final byte[] USAGE_METADATA = ByteScan.ascii("\"usageMetadata\"");
+        private static final byte[] BILLED_UNITS = ByteScan.ascii("\"billed_units\"");
+        private static final byte[] METRICS = ByteScan.ascii("\"metrics\"");
+
         private final Usage usage = new Usage();
         private final StreamText text;
-        private byte[] line = new byte[512];
-        private int lineLength;
-        private boolean skipping;
+        private final SseDecoder decoder = new SseDecoder(SseDecoder.DEFAULT_MAX_EVENT_BYTES, this::onEvent);
+        private boolean parsedFirst;
 
         Sse(byte[] requestBody) {
             this.text = new StreamText(usage, requestBody);
@@ -146,67 +164,40 @@ public sealed interface UsageTap permits UsageTap.Sse, UsageTap.JsonBody, UsageT
 
         @Override
         public void accept(byte[] bytes, int offset, int length) {
-            int end = offset + length;
-            for (int i = offset; i < end; i++) {
-                byte b = bytes[i];
-                if (b == '\n') {
-                    if (!skipping) {
-                        onLine(line, lineLength);
-                    }
-                    lineLength = 0;
-                    skipping = false;
-                } else if (!skipping) {
-                    if (lineLength == line.length) {
-                        if (line.length >= MAX_LINE) {
-                            skipping = true; // an event this large carries no usage worth the memory
-                            continue;
-                        }
-                        line = Arrays.copyOf(line, line.length * 2);
-                    }
-                    line[lineLength++] = b;
-                }
-            }
+            decoder.feed(bytes, offset, length);
         }
 
-        private void onLine(byte[] buf, int len) {
-            if (len > 0 && buf[len - 1] == '\r') {
-                len--;
+        private void onEvent(SseEvent event) {
+            if (event.oversized() || !event.dataStartsWith('{')) {
+                return; // an event this large carries no usage worth the memory; non-JSON data ([DONE]) none at all
             }
-            if (len < 6 || buf[0] != 'd' || buf[1] != 'a' || buf[2] != 't' || buf[3] != 'a' || buf[4] != ':') {
-                return;
-            }
-            int start = buf[5] == ' ' ? 6 : 5;
-            if (start < len && buf[start] == '{') {
-                // Most events carry only a delta: a JSON tree for each would cost ~2.5 KB and ~1.5 µs per chunk.
-                // The first event (it names the model) and events that can carry usage are parsed; the others
-                // are kept raw, parsed only if the stream ends without usage and the text must be estimated.
-                if (!parsedFirst || mayCarryUsage(buf, start, len)) {
-                    parsedFirst = true;
-                    JsonNode doc = parse(buf, start, len - start);
-                    UsageReader.read(doc, usage);
-                    text.offer(doc);
-                } else {
-                    text.offerRaw(buf, start, len - start);
-                }
+            byte[] buf = event.buffer();
+            int start = event.dataOffset();
+            int end = event.dataEnd();
+            // Most events carry only a delta: a JSON tree for each would cost ~2.5 KB and ~1.5 µs per chunk.
+            // The first event (it names the model) and events that can carry usage are parsed; the others
+            // are kept raw, parsed only if the stream ends without usage and the text must be estimated.
+            if (!parsedFirst || mayCarryUsage(buf, start, end)) {
+                parsedFirst = true;
+                JsonNode doc = parse(buf, start, end - start);
+                UsageReader.read(doc, usage);
+                text.offer(doc);
+            } else {
+                text.offerRaw(buf, start, end - start);
             }
         }
-
-        private boolean parsedFirst;
 
         /** A usage object, Gemini's usageMetadata or Cohere's billed units may be in this event. */
         static boolean mayCarryUsage(byte[] buf, int from, int to) {
-            return usageObjectAt(buf, from, to) || indexOf(buf, from, to, USAGE_METADATA) >= 0
-                    || indexOf(buf, from, to, BILLED_UNITS) >= 0 || indexOf(buf, from, to, METRICS) >= 0;
+            return usageObjectAt(buf, from, to) || ByteScan.indexOf(buf, from, to, USAGE_METADATA) >= 0
+                    || ByteScan.indexOf(buf, from, to, BILLED_UNITS) >= 0
+                    || ByteScan.indexOf(buf, from, to, METRICS) >= 0;
         }
-
-        private static final byte[] USAGE = "\"usage\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        private static final byte[] USAGE_METADATA = "\"usageMetadata\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        private static final byte[] BILLED_UNITS = "\"billed_units\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        private static final byte[] METRICS = "\"metrics\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
         /** {@code "usage"} followed (after optional spaces and the colon) by an object, not {@code null}. */
         private static boolean usageObjectAt(byte[] buf, int from, int to) {
-            for (int at = indexOf(buf, from, to, USAGE); at >= 0; at = indexOf(buf, at + 1, to, USAGE)) {
+            for (int at = ByteScan.indexOf(buf, from, to, USAGE); at >= 0;
+                 at = ByteScan.indexOf(buf, at + 1, to, USAGE)) {
                 int i = at + USAGE.length;
                 while (i < to && (buf[i] == ' ' || buf[i] == ':')) {
                     i++;
@@ -218,24 +209,9 @@ public sealed interface UsageTap permits UsageTap.Sse, UsageTap.JsonBody, UsageT
             return false;
         }
 
-        private static int indexOf(byte[] buf, int from, int to, byte[] needle) {
-            outer:
-            for (int i = from; i <= to - needle.length; i++) {
-                for (int j = 0; j < needle.length; j++) {
-                    if (buf[i + j] != needle[j]) {
-                        continue outer;
-                    }
-                }
-                return i;
-            }
-            return -1;
-        }
-
         @Override
         public void finish() {
-            if (lineLength > 0 && !skipping) {
-                onLine(line, lineLength);
-            }
+            decoder.finish(); // a last event without its closing blank line still counts
             text.settle();
         }
 
@@ -251,20 +227,16 @@ public sealed interface UsageTap permits UsageTap.Sse, UsageTap.JsonBody, UsageT
     }
 
     /**
-     * AWS event stream ({@code application/vnd.amazon.eventstream}): binary frames of
-     * [total length, headers length, prelude CRC, headers, payload, CRC]. Each payload is JSON: a ConverseStream
-     * event ({@code metadata} carries {@code usage}), or an InvokeModelWithResponseStream chunk whose {@code bytes}
-     * hold the model vendor's own event, base64-encoded (its last one adds {@code amazon-bedrock-invocationMetrics}).
-     * CRCs are not checked: the tap only observes, the client gets the bytes untouched.
+     * AWS event stream ({@link AwsEventStreamDecoder}; Bedrock ConverseStream, InvokeModelWithResponseStream). Each
+     * payload is JSON: a ConverseStream event ({@code metadata} carries {@code usage}), or an
+     * InvokeModelWithResponseStream chunk whose {@code bytes} hold the model vendor's own event, base64-encoded
+     * ({@link BedrockChunk}; its last one adds {@code amazon-bedrock-invocationMetrics}). A message that does not
+     * decode (bad length or CRC) ends the reading, not the response: the client still gets the bytes untouched.
      */
     final class EventStream implements UsageTap {
-        private static final int PRELUDE = 12;
-        private static final int MAX_FRAME = 16 << 20;
         private final Usage usage = new Usage();
         private final StreamText text;
-        private byte[] buf = new byte[1024];
-        private int len;
-        private boolean broken;
+        private final AwsEventStreamDecoder decoder = new AwsEventStreamDecoder(this::onMessage);
 
         EventStream(byte[] requestBody) {
             this.text = new StreamText(usage, requestBody);
@@ -272,61 +244,25 @@ public sealed interface UsageTap permits UsageTap.Sse, UsageTap.JsonBody, UsageT
 
         @Override
         public void accept(byte[] bytes, int offset, int length) {
-            if (broken) {
-                return;
-            }
-            int pos = offset;
-            int end = offset + length;
-            while (pos < end) {
-                int need = len < PRELUDE ? PRELUDE : frameLength();
-                int take = Math.min(end - pos, need - len);
-                if (len + take > buf.length) {
-                    buf = Arrays.copyOf(buf, Math.max(need, buf.length * 2));
-                }
-                System.arraycopy(bytes, pos, buf, len, take);
-                len += take;
-                pos += take;
-                if (len == PRELUDE) {
-                    int total = frameLength();
-                    int headers = readInt(4);
-                    if (total < PRELUDE + 4 || total > MAX_FRAME || headers < 0 || headers > total - PRELUDE - 4) {
-                        broken = true; // not an event stream after all: stop looking, keep passing bytes through
-                        buf = null;
-                        return;
-                    }
-                }
-                if (len >= PRELUDE && len == frameLength()) {
-                    int headers = readInt(4);
-                    onPayload(PRELUDE + headers, len - PRELUDE - headers - 4);
-                    len = 0;
-                }
-            }
+            decoder.feed(bytes, offset, length);
         }
 
-        private int frameLength() {
-            return readInt(0);
-        }
-
-        private int readInt(int at) {
-            return ((buf[at] & 0xff) << 24) | ((buf[at + 1] & 0xff) << 16) | ((buf[at + 2] & 0xff) << 8) | (buf[at + 3] & 0xff);
-        }
-
-        private void onPayload(int offset, int length) {
+        private void onMessage(EventStreamMessage message) {
+            byte[] buf = message.buffer();
+            int offset = message.payloadOffset();
+            int length = message.payloadLength();
             if (length < 2 || buf[offset] != '{') {
                 return;
             }
-            JsonNode doc = parse(buf, offset, length);
-            if (doc == null) {
+            JsonNode doc;
+            try {
+                byte[] inner = BedrockChunk.unwrap(buf, offset, length);
+                doc = inner != null ? parse(inner, 0, inner.length) : parse(buf, offset, length);
+            } catch (IllegalArgumentException notBase64) {
                 return;
             }
-            JsonNode bytes = doc.get("bytes");
-            if (bytes != null && bytes.isTextual()) {
-                try {
-                    byte[] inner = Base64.getDecoder().decode(bytes.asText());
-                    doc = parse(inner, 0, inner.length);
-                } catch (IllegalArgumentException e) {
-                    return;
-                }
+            if (doc == null) {
+                return;
             }
             UsageReader.read(doc, usage);
             text.offer(doc);
@@ -340,6 +276,37 @@ public sealed interface UsageTap permits UsageTap.Sse, UsageTap.JsonBody, UsageT
         @Override
         public void interrupted() {
             text.settle();
+        }
+
+        @Override
+        public Usage usage() {
+            return usage;
+        }
+    }
+
+    /**
+     * Newline-delimited JSON ({@link NdjsonDecoder}; Cohere's v1 streams): each line read as it completes, so the
+     * body is never held, only its longest line.
+     */
+    final class JsonLines implements UsageTap {
+        private final Usage usage = new Usage();
+        private final NdjsonDecoder decoder = new NdjsonDecoder(this::onLine);
+
+        @Override
+        public void accept(byte[] bytes, int offset, int length) {
+            decoder.feed(bytes, offset, length);
+        }
+
+        private void onLine(byte[] buf, int offset, int length) {
+            JsonNode doc = parse(buf, offset, length);
+            if (doc != null) {
+                UsageReader.read(doc, usage);
+            }
+        }
+
+        @Override
+        public void finish() {
+            decoder.finish();
         }
 
         @Override

@@ -1,12 +1,15 @@
 package io.aigateway.ratelimit;
 
 import io.aigateway.config.GatewaySettings;
+import io.aigateway.core.GatewayRequest;
+import io.aigateway.pipeline.Interceptor;
+import io.aigateway.pipeline.RequestContext;
+import io.aigateway.config.RateLimitTechnique;
+import io.aigateway.config.RuleScope;
 import io.aigateway.core.ErrorCode;
-import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.GatewayResponse;
 import io.aigateway.core.Headers;
-import io.aigateway.core.Interceptor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +75,7 @@ public final class RateLimitStep implements Interceptor {
     }
 
     /** One limit that applies to this request; {@code ruleScope} is null for the gateway-wide limit. */
-    record Applied(String ruleScope, String scope, int limit, int interval, RateLimiter.Technique technique) {
+    record Applied(RuleScope ruleScope, String scope, int limit, int interval, RateLimitTechnique technique) {
     }
 
     private record Outcome(Applied limit, RateLimiter.Decision decision, Throwable failure) {
@@ -80,12 +83,12 @@ public final class RateLimitStep implements Interceptor {
 
     @Override
     public GatewayResponse intercept(Chain chain) {
-        Exchange ex = chain.exchange();
-        List<Applied> limits = applicable(ex);
-        if (limits.isEmpty() || ex.priming) {
-            return chain.proceed();
+        RequestContext ex = chain.context();
+        List<Applied> limits = applicable(ex, chain.request().http());
+        if (limits.isEmpty() || ex.priming()) {
+            return chain.proceed(chain.request());
         }
-        List<Outcome> outcomes = check(ex.gatewayId, limits);
+        List<Outcome> outcomes = check(ex.gatewayId(), limits);
 
         Outcome refused = null;
         Outcome tightest = null;
@@ -102,26 +105,26 @@ public final class RateLimitStep implements Interceptor {
             }
         }
         if (failure != null) {
-            ex.storeErrors++;
-            warn(ex.gatewayId, failure);
+            ex.storeError();
+            warn(ex.gatewayId(), failure);
         }
         if (refused != null) {
             refund(outcomes);
-            ex.rateLimited = true;
+            ex.markRateLimited();
             RateLimiter.Decision d = refused.decision();
-            throw new GatewayException(ErrorCode.RATE_LIMITED, message(ex.gatewayId, refused.limit(), d),
+            throw new GatewayException(ErrorCode.RATE_LIMITED, message(ex.gatewayId(), refused.limit(), d),
                     headers(d).set("Retry-After", Long.toString(Math.max(1, d.retryAfterSeconds()))).build(), null);
         }
-        if (failure != null && ex.settings.rateLimitingFailClosed()) {
+        if (failure != null && ex.settings().rateLimitingFailClosed()) {
             refund(outcomes);
-            ex.rateLimited = true;
-            throw new GatewayException(ErrorCode.RATE_LIMITED, "The rate limiter of gateway '" + ex.gatewayId
+            ex.markRateLimited();
+            throw new GatewayException(ErrorCode.RATE_LIMITED, "The rate limiter of gateway '" + ex.gatewayId()
                     + "' is unavailable (its counter store could not be reached) and the gateway is set to refuse "
                     + "requests then (rate_limiting_fail_closed: true). Retry after " + UNAVAILABLE_RETRY_SECONDS
                     + " seconds.", Headers.builder().add("Retry-After", Long.toString(UNAVAILABLE_RETRY_SECONDS)).build(),
                     null);
         }
-        GatewayResponse response = chain.proceed();
+        GatewayResponse response = chain.proceed(chain.request());
         if (tightest == null) {
             return response;
         }
@@ -134,21 +137,21 @@ public final class RateLimitStep implements Interceptor {
     }
 
     /** The limits the settings define that this request falls under, in settings order (gateway-wide first). */
-    static List<Applied> applicable(Exchange ex) {
-        GatewaySettings s = ex.settings;
-        if (s == null || ex.gatewayId == null) {
+    static List<Applied> applicable(RequestContext ex, GatewayRequest request) {
+        GatewaySettings s = ex.settings();
+        if (s == null || ex.gatewayId() == null) {
             return List.of();
         }
         List<Applied> out = new ArrayList<>(1 + s.rateLimitingRules().size());
         if (s.rateLimitingLimit() > 0) {
-            RateLimiter.Technique t = RateLimiter.Technique.of(s.rateLimitingTechnique());
+            RateLimitTechnique t = s.rateLimitingTechnique();
             out.add(new Applied(null, RateLimiter.gatewayScope(s.rateLimitingInterval(), t),
                     s.rateLimitingLimit(), s.rateLimitingInterval(), t));
         }
         for (GatewaySettings.RateLimitRule rule : s.rateLimitingRules()) {
-            String value = scopeValue(ex, rule.scope()); // null: one shared counter for every request without one
-            RateLimiter.Technique t = RateLimiter.Technique.of(rule.technique());
-            String scope = RateLimiter.clientScope(ex.gatewayId, rule.scope(), value, rule.interval(), t);
+            String value = scopeValue(ex, request, rule.scope()); // null: one shared counter for requests without one
+            RateLimitTechnique t = rule.technique();
+            String scope = RateLimiter.clientScope(ex.gatewayId(), rule.scope(), value, rule.interval(), t);
             Applied applied = new Applied(rule.scope(), scope, rule.limit(), rule.interval(), t);
             // two rules on the same scope, interval and technique would share one counter: keep the stricter
             int same = indexOfScope(out, scope);
@@ -174,17 +177,13 @@ public final class RateLimitStep implements Interceptor {
      * The request's value for a rule scope, normalised ({@link ScopeValues}), or null when it has none (blank counts
      * as none): such requests share one counter of their own rather than escape the rule.
      */
-    static String scopeValue(Exchange ex, String ruleScope) {
-        if (ruleScope.equals("ip")) {
-            return ScopeValues.ip(ex.request().clientIp());
-        }
-        if (ruleScope.startsWith("header:")) {
-            return ScopeValues.text(ex.request().headers().firstOrNull(ruleScope.substring("header:".length())));
-        }
-        if (ruleScope.startsWith("metadata:") && ex.options != null) {
-            return ScopeValues.metadata(ex.options.metadata().get(ruleScope.substring("metadata:".length())));
-        }
-        return null;
+    static String scopeValue(RequestContext ex, GatewayRequest request, RuleScope ruleScope) {
+        return switch (ruleScope) {
+            case RuleScope.Ip ip -> ScopeValues.ip(request.clientIp());
+            case RuleScope.Header h -> ScopeValues.text(request.headers().firstOrNull(h.name()));
+            case RuleScope.Metadata m -> ex.options() == null ? null
+                    : ScopeValues.metadata(ex.options().metadata().get(m.key()));
+        };
     }
 
     /**
@@ -254,27 +253,23 @@ public final class RateLimitStep implements Interceptor {
     }
 
     private static String message(String gatewayId, Applied limit, RateLimiter.Decision d) {
-        String window = limit.technique() == RateLimiter.Technique.FIXED ? "fixed window" : "sliding window";
+        String window = limit.technique() == RateLimitTechnique.FIXED ? "fixed window" : "sliding window";
         String subject = limit.ruleScope() == null
                 ? "gateway '" + gatewayId + "' allows "
-                : "rule '" + limit.ruleScope() + "' of gateway '" + gatewayId + "' allows ";
+                : "rule '" + limit.ruleScope().label() + "' of gateway '" + gatewayId + "' allows ";
         return "Rate limit exceeded: " + subject + plural(limit.limit(), "request") + " per "
                 + plural(limit.interval(), "second") + per(limit.ruleScope()) + " (" + window + "). Retry after "
                 + plural(d.retryAfterSeconds(), "second") + ".";
     }
 
     /** Names what a rule counts by, never the request's value of it (a header may carry a key). */
-    private static String per(String ruleScope) {
-        if (ruleScope == null) {
-            return "";
-        }
-        if (ruleScope.equals("ip")) {
-            return " per client IP";
-        }
-        if (ruleScope.startsWith("header:")) {
-            return " per value of header '" + ruleScope.substring("header:".length()) + "'";
-        }
-        return " per value of cf-aig-metadata key '" + ruleScope.substring("metadata:".length()) + "'";
+    private static String per(RuleScope ruleScope) {
+        return switch (ruleScope) {
+            case null -> "";
+            case RuleScope.Ip ip -> " per client IP";
+            case RuleScope.Header h -> " per value of header '" + h.name() + "'";
+            case RuleScope.Metadata m -> " per value of cf-aig-metadata key '" + m.key() + "'";
+        };
     }
 
     private static String plural(long n, String unit) {

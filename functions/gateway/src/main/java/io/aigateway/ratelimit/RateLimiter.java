@@ -1,5 +1,8 @@
 package io.aigateway.ratelimit;
 
+import io.aigateway.config.RateLimitTechnique;
+import io.aigateway.config.RuleScope;
+import io.aigateway.core.Hashing;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -8,11 +11,7 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemResponse;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,19 +47,6 @@ public final class RateLimiter {
     /** A window this long after its end is taken as closed for good (clock skew between instances). */
     static final long CLOSE_GRACE_MILLIS = 1_000;
     private static final int MAX_CACHED_WINDOWS = 10_000;
-    private static final HexFormat HEX = HexFormat.of();
-
-    public enum Technique {
-        FIXED, SLIDING;
-
-        public static Technique of(String name) {
-            return "sliding".equalsIgnoreCase(name) ? SLIDING : FIXED;
-        }
-
-        public String label() {
-            return this == FIXED ? "fixed" : "sliding";
-        }
-    }
 
     /**
      * The outcome of one check.
@@ -91,7 +77,7 @@ public final class RateLimiter {
     }
 
     /** The scope of a gateway-wide limit. */
-    public static String gatewayScope(int interval, Technique technique) {
+    public static String gatewayScope(int interval, RateLimitTechnique technique) {
         return "gateway:" + interval + ":" + technique.label();
     }
 
@@ -101,9 +87,11 @@ public final class RateLimiter {
      * equal values on two gateways do not share a digest. A null value (the request has none) is the rule's one
      * shared counter, {@value #NO_VALUE}, which no digest can equal.
      */
-    public static String clientScope(String gatewayId, String ruleScope, String value, int interval, Technique technique) {
-        String key = value == null ? NO_VALUE : sha256Hex(gatewayId + "\u0000" + ruleScope + "\u0000" + value);
-        return ruleScope + "=" + key + ":" + interval + ":" + technique.label();
+    public static String clientScope(String gatewayId, RuleScope ruleScope, String value, int interval,
+                                     RateLimitTechnique technique) {
+        String label = ruleScope.label();
+        String key = value == null ? NO_VALUE : Hashing.sha256Hex(gatewayId + "\u0000" + label + "\u0000" + value);
+        return label + "=" + key + ":" + interval + ":" + technique.label();
     }
 
     /** The counter of requests that carry no value for a rule's scope. */
@@ -118,7 +106,7 @@ public final class RateLimiter {
      *
      * @throws software.amazon.awssdk.core.exception.SdkException when the store fails
      */
-    public Decision acquire(String gatewayId, String scope, int limit, int intervalSeconds, Technique technique) {
+    public Decision acquire(String gatewayId, String scope, int limit, int intervalSeconds, RateLimitTechnique technique) {
         if (limit < 1 || intervalSeconds < 1) {
             throw new IllegalArgumentException("limit and interval must be positive");
         }
@@ -131,7 +119,7 @@ public final class RateLimiter {
         String pk = pk(gatewayId, scope, windowStart);
         long expiresAt = windowStart + 2L * intervalSeconds; // window end + interval: the next window still reads it
 
-        if (technique == Technique.FIXED) {
+        if (technique == RateLimitTechnique.FIXED) {
             Long count = increment(pk, limit, expiresAt);
             if (count == null) {
                 return new Decision(false, limit, 0, resetSeconds, resetSeconds, pk);
@@ -260,11 +248,4 @@ public final class RateLimiter {
         return Map.of(TableSchema.PK, AttributeValue.fromS(pk), TableSchema.SK, AttributeValue.fromS(SORT_KEY));
     }
 
-    static String sha256Hex(String value) {
-        try {
-            return HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is always present", e);
-        }
-    }
 }

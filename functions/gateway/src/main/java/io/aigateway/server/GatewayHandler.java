@@ -5,12 +5,12 @@ import io.aigateway.core.ChunkSink;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.ErrorShape;
 import io.aigateway.core.Errors;
-import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.GatewayResponse;
 import io.aigateway.core.Headers;
 import io.aigateway.core.ResponseBody;
+import io.aigateway.pipeline.ClientLink;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -45,7 +45,7 @@ import java.util.Set;
  *       is counted as it arrives and refused the moment it passes the limit. Both close the connection.</li>
  *   <li>Every body reserves its bytes in the server's {@link BodyBudget} first; if it does not fit in time: 503.</li>
  *   <li>While the gateway works, a client that disconnects is noticed ({@link GuardedEndPoint#watch} on HTTP/1, a
- *       request failure on HTTP/2) and its provider call cancelled ({@link Exchange.ClientLink}).</li>
+ *       request failure on HTTP/2) and its provider call cancelled ({@link ClientLink}).</li>
  *   <li>Streamed answers are written chunk by chunk, each write blocking until the connection took it, so a slow
  *       reader holds back the provider read loop instead of piling up bytes in memory.</li>
  * </ul>
@@ -145,7 +145,7 @@ final class GatewayHandler extends Handler.Abstract {
         GatewayRequest gatewayRequest = GatewayRequest.of(method, rawPath, request.getHttpURI().getQuery(), headers,
                 bytes, clientIp);
 
-        Exchange.ClientLink client = new Exchange.ClientLink();
+        ClientLink client = new ClientLink();
         boolean watched = http1 && endPoint != null && endPoint.watch(client::left);
         if (!http1) {
             request.addFailureListener(failure -> client.left());

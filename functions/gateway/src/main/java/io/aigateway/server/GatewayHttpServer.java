@@ -43,6 +43,24 @@ public final class GatewayHttpServer implements AutoCloseable {
     /** Request and response header blocks: roomy, since the adapter's request context rides in one header. */
     private static final int HEADER_BYTES = 64 * 1024;
 
+    /**
+     * The JDK server's switch for TCP_NODELAY on accepted connections, read once per JVM when the first JDK server
+     * starts. This transport's connector sets TCP_NODELAY itself; the switch is for the JDK server that priming
+     * still starts (a canned provider), whose answers would otherwise wait for a delayed ACK: 40 ms on Linux.
+     */
+    static final String NO_DELAY = "sun.net.httpserver.nodelay";
+
+    /** Call first thing in a main method, before anything starts a JDK HTTP server (priming does). */
+    public static void preferNoDelay() {
+        if (System.getProperty(NO_DELAY) == null) {
+            System.setProperty(NO_DELAY, "true");
+        }
+    }
+
+    static {
+        preferNoDelay();
+    }
+
     private final Server server;
     private final ServerConnector connector;
     private final BodyBudget budget;
@@ -118,6 +136,7 @@ public final class GatewayHttpServer implements AutoCloseable {
         connector.setHost(address.getHostString());
         connector.setPort(address.getPort());
         connector.setAcceptQueueSize(1024);
+        connector.setAcceptedTcpNoDelay(true); // (the default) a streamed event never waits for a delayed ACK
         connector.setIdleTimeout(limits.idleTimeout().toMillis());
         server.addConnector(connector);
 

@@ -29,6 +29,7 @@ public final class ServerMain {
     }
 
     public static void main(String[] args) {
+        GatewayHttpServer.preferNoDelay();
         Map<String, String> env = System.getenv();
         GatewayConfig config = GatewayConfig.fromEnv();
         GatewayApp app = GatewayApp.create(config);

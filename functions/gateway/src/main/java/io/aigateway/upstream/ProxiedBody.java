@@ -1,7 +1,7 @@
 package io.aigateway.upstream;
 
 import io.aigateway.core.ChunkSink;
-import io.aigateway.core.Exchange;
+import io.aigateway.pipeline.RequestContext;
 import io.aigateway.core.ResponseBody;
 import io.aigateway.provider.UsageTap;
 
@@ -18,18 +18,18 @@ final class ProxiedBody implements ResponseBody.Stream {
 
     private final UpstreamClient.UpstreamResponse upstream;
     private final UsageTap tap;
-    private final Exchange exchange;
+    private final RequestContext exchange;
     private final int headLimit;
     private final long length;
 
     /** @param headLimit how much of the body is kept for the log (its head and, when payloads are kept, more) */
-    ProxiedBody(UpstreamClient.UpstreamResponse upstream, UsageTap tap, Exchange exchange, int headLimit) {
+    ProxiedBody(UpstreamClient.UpstreamResponse upstream, UsageTap tap, RequestContext exchange, int headLimit) {
         this.upstream = upstream;
         this.tap = tap;
         this.exchange = exchange;
         this.headLimit = headLimit;
         this.length = upstream.contentLength();
-        exchange.usage = tap.usage();
+        exchange.usage(tap.usage());
     }
 
     @Override
@@ -58,7 +58,7 @@ final class ProxiedBody implements ResponseBody.Stream {
                 try {
                     n = in.read(buffer);
                 } catch (IOException e) {
-                    exchange.upstreamBroken = true;
+                    exchange.answer().upstreamBroken(true);
                     tap.interrupted();
                     upstream.cancel();
                     throw e;
@@ -69,7 +69,7 @@ final class ProxiedBody implements ResponseBody.Stream {
                 if (n == 0) {
                     continue;
                 }
-                exchange.markFirstByte();
+                exchange.timings().firstByte();
                 if (gunzip != null) {
                     gunzip.accept(buffer, 0, n, observe);
                 } else {
@@ -80,7 +80,7 @@ final class ProxiedBody implements ResponseBody.Stream {
                     sink.write(buffer, 0, n);
                     sink.flush();
                 } catch (IOException e) {
-                    exchange.clientGone = true;
+                    exchange.answer().clientGone(true);
                     tap.interrupted(); // what the provider generated until now is still paid for
                     upstream.cancel();
                     throw e;
@@ -91,15 +91,14 @@ final class ProxiedBody implements ResponseBody.Stream {
             if (gunzip != null) {
                 gunzip.end();
             }
-            exchange.responseBytes = total;
-            exchange.responseHead = head.toByteArray();
+            exchange.answer().body(total, head.toByteArray());
         }
         upstream.release();
     }
 
     @Override
     public void abort() {
-        exchange.clientGone = true;
+        exchange.answer().clientGone(true);
         upstream.cancel();
     }
 }

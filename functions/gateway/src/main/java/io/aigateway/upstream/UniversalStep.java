@@ -1,17 +1,20 @@
 package io.aigateway.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.aigateway.config.RetryPolicy;
+import io.aigateway.core.Backoff;
 import io.aigateway.core.ErrorCode;
-import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.GatewayResponse;
 import io.aigateway.core.Headers;
-import io.aigateway.core.Interceptor;
-import io.aigateway.core.InterceptorChain;
 import io.aigateway.core.Json;
 import io.aigateway.core.RequestOptions;
 import io.aigateway.core.ResponseBody;
+import io.aigateway.pipeline.Interceptor;
+import io.aigateway.pipeline.ProxyRequest;
+import io.aigateway.pipeline.RequestContext;
+import io.aigateway.pipeline.StepChain;
 import io.aigateway.provider.ProxyRoute;
 import io.aigateway.provider.RequestBodyInfo;
 import io.aigateway.provider.RouteParser;
@@ -40,31 +43,23 @@ public final class UniversalStep implements Interceptor {
         this.providerSteps = List.copyOf(providerSteps);
     }
 
-    private record Step(ProxyRoute route, GatewayRequest request, RetryPolicy policy, RequestBodyInfo body) {
-    }
-
+    /**
+     * Runs each step's request through the provider steps in turn; this step does not proceed down its own chain
+     * (it is the last of the request steps), it answers with the step that succeeded.
+     */
     @Override
     public GatewayResponse intercept(Chain chain) {
-        Exchange ex = chain.exchange();
-        List<Step> steps = parse(ex);
+        RequestContext ex = chain.context();
+        List<ProxyRequest> steps = parse(ex);
         GatewayException lastFailure = null;
         for (int i = 0; i < steps.size(); i++) {
-            Step step = steps.get(i);
             boolean last = i == steps.size() - 1;
-            ex.useRequest(step.request());
-            ex.route = step.route();
-            ex.providerSlug = step.route().provider().slug();
-            ex.model = step.body().model() != null ? step.body().model()
-                    : step.route().provider().modelFromPath(step.route().restPath()).orElse(null);
-            ex.streamRequested = step.body().stream();
-            ex.retryPolicy = step.policy();
-            ex.step = i;
-            ex.cacheStatus = null;
+            ex.nextFallbackStep(i);
             try {
-                GatewayResponse response = new InterceptorChain(providerSteps, ex).proceed();
+                GatewayResponse response = StepChain.run(providerSteps, ex, steps.get(i));
                 if (!last && RetryPolicy.retryableStatus(response.status())) {
                     discard(response, ex);
-                    ex.failedSteps.add(i);
+                    ex.fallbacks().failed(i);
                     continue;
                 }
                 return response.withHeaders(response.headers().toBuilder().set("cf-aig-step", Integer.toString(i)).build());
@@ -73,23 +68,22 @@ public final class UniversalStep implements Interceptor {
                     throw failure;
                 }
                 lastFailure = failure;
-                ex.failedSteps.add(i);
+                ex.fallbacks().failed(i);
             }
         }
-        ex.step = null;
         throw new GatewayException(lastFailure.code(), "Every step failed; the last one: " + lastFailure.getMessage(),
                 Headers.builder().add("cf-aig-step", Integer.toString(steps.size() - 1)).build(), null);
     }
 
-    private static void discard(GatewayResponse response, Exchange ex) {
+    private static void discard(GatewayResponse response, RequestContext ex) {
         if (response.body() instanceof ResponseBody.Stream stream) {
-            boolean gone = ex.clientGone;
+            boolean gone = ex.answer().clientGone();
             stream.abort();
-            ex.clientGone = gone; // the gateway dropped this answer, not the client
+            ex.answer().clientGone(gone); // the gateway dropped this answer, not the client
         }
     }
 
-    private List<Step> parse(Exchange ex) {
+    private List<ProxyRequest> parse(RequestContext ex) {
         GatewayRequest client = ex.clientRequest();
         if (!"POST".equals(client.method())) {
             throw new GatewayException(ErrorCode.METHOD_NOT_ALLOWED,
@@ -105,15 +99,15 @@ public final class UniversalStep implements Interceptor {
             throw bad("The body must be a JSON array of 1-" + MAX_STEPS
                     + " steps: [{\"provider\": \"openai\", \"endpoint\": \"chat/completions\", \"headers\": {...}, \"query\": {...}}].");
         }
-        RequestOptions clientOptions = ex.options;
-        List<Step> steps = new ArrayList<>(array.size());
+        RequestOptions clientOptions = ex.options();
+        List<ProxyRequest> steps = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
             steps.add(step(ex, array.get(i), i, clientOptions));
         }
         return steps;
     }
 
-    private Step step(Exchange ex, JsonNode node, int index, RequestOptions clientOptions) {
+    private ProxyRequest step(RequestContext ex, JsonNode node, int index, RequestOptions clientOptions) {
         String where = "Step " + index + ": ";
         if (!node.isObject() || !node.path("provider").isTextual() || !node.path("endpoint").isTextual()) {
             throw bad(where + "needs \"provider\" and \"endpoint\" strings.");
@@ -128,7 +122,7 @@ public final class UniversalStep implements Interceptor {
         String rest = endpoint.startsWith("/") ? endpoint : "/" + endpoint;
         ProxyRoute route;
         try {
-            route = routes.parse(new RouteParser.GatewayPath(ex.account, ex.gatewayId,
+            route = routes.parse(new RouteParser.GatewayPath(ex.account(), ex.gatewayId(),
                     node.get("provider").asText(), rest), query);
         } catch (GatewayException e) {
             throw new GatewayException(e.code(), where + e.getMessage());
@@ -166,7 +160,7 @@ public final class UniversalStep implements Interceptor {
         } catch (GatewayException e) {
             throw new GatewayException(e.code(), where + e.getMessage());
         }
-        RetryPolicy base = UpstreamStep.policy(stepOptions, ex.settings);
+        RetryPolicy base = UpstreamStep.policy(stepOptions, ex.settings());
         JsonNode config = node.path("config");
         RetryPolicy policy = new RetryPolicy(
                 intIn(config, "maxAttempts", base.maxAttempts(), 1, 5, where),
@@ -175,7 +169,8 @@ public final class UniversalStep implements Interceptor {
                 config.has("requestTimeout")
                         ? Duration.ofMillis(intIn(config, "requestTimeout", 0, 1, 900_000, where))
                         : base.timeout());
-        return new Step(route, request, policy, RequestBodyInfo.inspect(bytes));
+        RequestBodyInfo info = RequestBodyInfo.inspect(bytes);
+        return new ProxyRequest(request, route, info.modelFor(route), info.streamFor(route), policy);
     }
 
     private static int intIn(JsonNode config, String field, int fallback, int min, int max, String where) {
@@ -189,12 +184,9 @@ public final class UniversalStep implements Interceptor {
         return v.asInt();
     }
 
-    private static String backoff(JsonNode v, String where) {
-        String s = v.asText("");
-        if (!s.equals("constant") && !s.equals("linear") && !s.equals("exponential")) {
-            throw bad(where + "config.backoff must be constant, linear or exponential.");
-        }
-        return s;
+    private static Backoff backoff(JsonNode v, String where) {
+        return Backoff.parse(v.isTextual() ? v.asText() : null)
+                .orElseThrow(() -> bad(where + "config.backoff must be constant, linear or exponential."));
     }
 
     private static GatewayException bad(String message) {

@@ -85,7 +85,7 @@ public final class UpstreamClient implements AutoCloseable {
     /**
      * As {@link #send(String, URI, Headers, byte[], Duration)}, and cancellable until the response headers arrive:
      * the call registers its cancel action with {@code cancellation} (the client's departure, see
-     * {@code Exchange.onClientLeaving}) and unregisters it once the headers are in or the call failed.
+     * {@code RequestContext.onClientLeaving}) and unregisters it once the headers are in or the call failed.
      *
      * @throws GatewayException 502 also when the call was cancelled that way
      */

@@ -1,14 +1,16 @@
 package io.aigateway.upstream;
 
+import io.aigateway.config.RetryPolicy;
 import io.aigateway.config.GatewaySettings;
 import io.aigateway.core.ErrorCode;
-import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.GatewayResponse;
 import io.aigateway.core.Headers;
-import io.aigateway.core.Interceptor;
 import io.aigateway.core.RequestOptions;
+import io.aigateway.pipeline.Interceptor;
+import io.aigateway.pipeline.ProxyRequest;
+import io.aigateway.pipeline.RequestContext;
 import io.aigateway.provider.UsageTap;
 
 import java.time.Duration;
@@ -49,23 +51,22 @@ public final class UpstreamStep implements Interceptor {
 
     @Override
     public GatewayResponse intercept(Chain chain) {
-        Exchange exchange = chain.exchange();
-        GatewayRequest request = exchange.request();
-        RetryPolicy policy = exchange.retryPolicy != null ? exchange.retryPolicy : policy(exchange.options, exchange.settings);
+        RequestContext exchange = chain.context();
+        ProxyRequest proxied = chain.request();
+        GatewayRequest request = proxied.http();
+        RetryPolicy policy = proxied.retry() != null ? proxied.retry() : policy(exchange.options(), exchange.settings());
         Headers upstreamHeaders = HeaderPolicy.upstream(request.headers());
-        if (exchange.upstreamStartNanos == 0) {
-            exchange.upstreamStartNanos = System.nanoTime();
-        }
+        exchange.timings().upstreamStarted();
         for (int attempt = 1; ; attempt++) {
             leaveIfClientLeft(exchange); // nobody to answer: no (further) provider call
-            exchange.attempts++;
+            exchange.answer().attempt();
             UpstreamClient.UpstreamResponse response;
             try {
-                response = exchange.priming
-                        ? client.primed(request.method(), exchange.route.upstreamUri(), upstreamHeaders,
-                                exchange.streamRequested ? "text/event-stream" : "application/json",
-                                exchange.streamRequested ? PRIMING_SSE : PRIMING_JSON)
-                        : client.send(request.method(), exchange.route.upstreamUri(), upstreamHeaders, request.body(),
+                response = exchange.priming()
+                        ? client.primed(request.method(), proxied.route().upstreamUri(), upstreamHeaders,
+                                proxied.stream() ? "text/event-stream" : "application/json",
+                                proxied.stream() ? PRIMING_SSE : PRIMING_JSON)
+                        : client.send(request.method(), proxied.route().upstreamUri(), upstreamHeaders, request.body(),
                                 policy.timeout(), exchange::onClientLeaving);
             } catch (GatewayException failure) {
                 leaveIfClientLeft(exchange);
@@ -84,10 +85,9 @@ public final class UpstreamStep implements Interceptor {
                     continue;
                 }
             }
-            exchange.upstreamHeadersNanos = System.nanoTime();
-            exchange.status = response.status();
+            exchange.answer().status(response.status());
             Headers headers = HeaderPolicy.downstream(response.headers());
-            exchange.responseContentType = headers.firstOrNull("content-type");
+            exchange.answer().contentType(headers.firstOrNull("content-type"));
             UsageTap tap = UsageTap.forContentType(headers.firstOrNull("content-type"), MAX_USAGE_JSON, request.body());
             tap.usage().offerHeaders(response.headers()::firstOrNull); // Bedrock InvokeModel's token-count headers
             return new GatewayResponse(response.status(), headers,
@@ -100,18 +100,18 @@ public final class UpstreamStep implements Interceptor {
     }
 
     /**
-     * The server transport saw the client disconnect (see {@code Exchange.ClientLink}): the request ends here, logged
+     * The server transport saw the client disconnect (see {@code ClientLink}): the request ends here, logged
      * as {@code client_disconnected}; 502 (retryable) so the universal endpoint's later steps end here too.
      */
-    private static void leaveIfClientLeft(Exchange exchange) {
+    private static void leaveIfClientLeft(RequestContext exchange) {
         if (exchange.clientLeft()) {
-            exchange.clientGone = true;
+            exchange.answer().clientGone(true);
             throw new GatewayException(ErrorCode.UPSTREAM_UNREACHABLE,
                     "The client left before the provider answered; the provider call was cancelled.");
         }
     }
 
-    private static void sleep(Exchange exchange, long millis) {
+    private static void sleep(RequestContext exchange, long millis) {
         try {
             exchange.waitUnlessClientLeaves(millis);
         } catch (InterruptedException e) {

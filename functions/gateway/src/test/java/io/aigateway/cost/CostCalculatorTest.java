@@ -213,15 +213,8 @@ class CostCalculatorTest {
         Cost saved = CALC.costSaved("openai", "gpt-4o", cached, null, Map.of());
         assertUsd("3.5", saved.total()); // 2.50 + 0.1 x 10
 
-        io.aigateway.core.Exchange ex = new io.aigateway.core.Exchange(null, "log1");
-        ex.providerSlug = "openai";
-        ex.model = "gpt-4o";
-        ex.usage = cached;
-        assertNull(CALC.costSaved(ex, null, Map.of()), "a miss saved nothing");
-        assertUsd("3.5", CALC.cost(ex, null, Map.of()).total());
-        ex.cacheStatus = "HIT";
-        assertUsd("0", CALC.cost(ex, null, Map.of()).total());
-        assertUsd("3.5", CALC.costSaved(ex, null, Map.of()).total());
+        assertUsd("3.5", CALC.charge("openai", "gpt-4o", cached, false, null, Map.of()).total());
+        assertUsd("0", CALC.charge("openai", "gpt-4o", cached, true, null, Map.of()).total());
     }
 
     @Test

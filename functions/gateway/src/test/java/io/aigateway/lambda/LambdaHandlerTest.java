@@ -71,7 +71,7 @@ class LambdaHandlerTest {
         List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (io.aigateway.GatewayApp app = io.aigateway.GatewayApp.create(gw.config, gw.dynamo,
                 io.aigateway.metrics.RequestMetrics.standard(true), new io.aigateway.store.StoreStats(),
-                (io.aigateway.log.RecordSink) lines::addAll)) {
+                (io.aigateway.recording.RecordSink) lines::addAll)) {
             APIGatewayV2HTTPResponse r = new LambdaHandler(app.gateway()).handleRequest(event("chat-completion.json"), null);
             assertEquals(200, r.getStatusCode());
             String id = r.getHeaders().get("cf-aig-log-id");

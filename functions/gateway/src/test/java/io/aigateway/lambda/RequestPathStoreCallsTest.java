@@ -3,7 +3,7 @@ package io.aigateway.lambda;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import io.aigateway.GatewayApp;
 import io.aigateway.config.GatewayConfig;
-import io.aigateway.log.RecordSink;
+import io.aigateway.recording.RecordSink;
 import io.aigateway.metrics.RequestMetrics;
 import io.aigateway.store.AwsClients;
 import io.aigateway.store.StoreStats;

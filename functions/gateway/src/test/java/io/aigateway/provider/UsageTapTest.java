@@ -1,6 +1,5 @@
 package io.aigateway.provider;
 
-import io.aigateway.cost.TokenEstimator;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.aigateway.config.GatewaySettings;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.Errors;
-import io.aigateway.core.Exchange;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.GatewayResponse;
 import io.aigateway.core.Headers;
-import io.aigateway.core.Interceptor;
+import io.aigateway.pipeline.Interceptor;
+import io.aigateway.pipeline.ProxyRequest;
+import io.aigateway.pipeline.RequestContext;
 import io.aigateway.core.Json;
 import io.aigateway.core.RequestOptions;
 import io.aigateway.core.ResponseBody;
@@ -40,7 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The step on its own: an Exchange built here with settings that carry rules, run through the step with a one-line
+ * The step on its own: a request context built here with settings that carry rules, run through the step with a one-line
  * terminal chain (standing in for the rest of the pipeline). The counters are real, on DynamoDB Local.
  */
 class RateLimitStepTest {
@@ -70,37 +71,44 @@ class RateLimitStepTest {
         return GatewaySettings.defaults("g", Map.of()).merge(Json.MAPPER.readTree(json), 1);
     }
 
-    private static Exchange exchange(GatewaySettings settings, String ip, String... headers) {
+    private static RequestContext exchange(GatewaySettings settings, String ip, String... headers) {
+        return exchange(false, settings, ip, headers);
+    }
+
+    private static RequestContext exchange(boolean priming, GatewaySettings settings, String ip, String... headers) {
         Headers.Builder h = Headers.builder().add("content-type", "application/json");
         for (int i = 0; i < headers.length; i += 2) {
             h.add(headers[i], headers[i + 1]);
         }
         Headers built = h.build();
-        Exchange ex = new Exchange(GatewayRequest.of("POST", "/v1/a/g/openai/chat/completions", "", built,
-                "{}".getBytes(StandardCharsets.UTF_8), ip), "log-1");
-        ex.account = "a";
-        ex.gatewayId = "g";
-        ex.options = RequestOptions.parse(built);
-        ex.settings = settings;
+        RequestContext ex = new RequestContext(GatewayRequest.of("POST", "/v1/a/g/openai/chat/completions", "", built,
+                "{}".getBytes(StandardCharsets.UTF_8), ip), "log-1", priming);
+        ex.addressedTo("a", "g");
+        ex.configure(settings, RequestOptions.parse(built), null);
         return ex;
     }
 
     /** The rest of the pipeline: answers 200 and counts how often it was reached. */
     private static final class Rest implements Interceptor.Chain {
-        private final Exchange ex;
+        private final RequestContext ex;
         final AtomicInteger reached = new AtomicInteger();
 
-        Rest(Exchange ex) {
+        Rest(RequestContext ex) {
             this.ex = ex;
         }
 
         @Override
-        public Exchange exchange() {
+        public ProxyRequest request() {
+            return new ProxyRequest(ex.clientRequest(), null, null, false, null);
+        }
+
+        @Override
+        public RequestContext context() {
             return ex;
         }
 
         @Override
-        public GatewayResponse proceed() {
+        public GatewayResponse proceed(ProxyRequest request) {
             reached.incrementAndGet();
             return GatewayResponse.of(200, Headers.builder().add("content-type", "application/json").build(),
                     new ResponseBody.Bytes("{}".getBytes(StandardCharsets.UTF_8)));
@@ -108,7 +116,7 @@ class RateLimitStepTest {
     }
 
     /** Runs one request through the step: the response, or the 429 as the transport would send it. */
-    private static GatewayResponse run(RateLimitStep step, Exchange ex) {
+    private static GatewayResponse run(RateLimitStep step, RequestContext ex) {
         Rest rest = new Rest(ex);
         try {
             GatewayResponse r = step.intercept(rest);
@@ -155,11 +163,11 @@ class RateLimitStepTest {
             assertEquals(Integer.toString(3 - i), header(ok, "RateLimit-Remaining"));
             assertEquals("45", header(ok, "RateLimit-Reset"));
         }
-        Exchange ex = exchange(s, "10.0.0.1");
+        RequestContext ex = exchange(s, "10.0.0.1");
         GatewayResponse refused = run(step, ex);
         assertEquals(429, refused.status());
-        assertTrue(ex.rateLimited);
-        assertEquals(0, ex.storeErrors);
+        assertTrue(ex.rateLimited());
+        assertEquals(0, ex.storeErrors());
         assertEquals("45", header(refused, "Retry-After"));
         assertEquals("3", header(refused, "RateLimit-Limit"));
         assertEquals("0", header(refused, "RateLimit-Remaining"));
@@ -327,10 +335,10 @@ class RateLimitStepTest {
         GatewaySettings s = settings("{\"rate_limiting_limit\":10,\"rate_limiting_interval\":60,"
                 + "\"rate_limiting_rules\":[{\"scope\":\"header:x-user-id\",\"limit\":5,\"interval\":60},"
                 + "{\"scope\":\"metadata:team\",\"limit\":7,\"interval\":60}]}");
-        Exchange ex = exchange(s, "10.0.0.1", "x-user-id", "a", "cf-aig-metadata", "{\"team\":\"x\"}");
+        RequestContext ex = exchange(s, "10.0.0.1", "x-user-id", "a", "cf-aig-metadata", "{\"team\":\"x\"}");
         GatewayResponse r = run(step, ex);
         assertEquals(200, r.status());
-        assertEquals(0, ex.storeErrors);
+        assertEquals(0, ex.storeErrors());
         assertEquals(0, allInFlight.getCount());
         assertEquals("5", header(r, "RateLimit-Limit"));
         assertEquals("4", header(r, "RateLimit-Remaining"));
@@ -344,15 +352,15 @@ class RateLimitStepTest {
         List<String> docs = new CopyOnWriteArrayList<>();
         RequestMetrics metrics = new RequestMetrics(RequestMetrics.sinkOf(docs::add), true);
         for (int i = 0; i < 3; i++) {
-            Exchange ex = exchange(s, "10.0.0.1");
+            RequestContext ex = exchange(s, "10.0.0.1");
             GatewayResponse r = run(step, ex);
             assertEquals(200, r.status(), "fails open: the request is proxied");
             assertNull(header(r, "RateLimit-Limit"), "no counter, no rate-limit headers");
-            assertEquals(1, ex.storeErrors, "one store error per request, however many limits failed");
-            assertFalse(ex.rateLimited);
-            ex.status = 200;
+            assertEquals(1, ex.storeErrors(), "one store error per request, however many limits failed");
+            assertFalse(ex.rateLimited());
+            ex.answer().status(200);
             ex.finish();
-            metrics.line(ex, null);
+            metrics.line(ex, io.aigateway.cost.Charge.UNKNOWN, null);
         }
         JsonNode doc = Json.MAPPER.readTree(docs.get(0));
         assertEquals(1, doc.get("StoreErrors").asInt());
@@ -364,11 +372,11 @@ class RateLimitStepTest {
         RateLimitStep step = new RateLimitStep(new RateLimiter(client(), "no-such-table", clock));
         GatewaySettings s = settings("{\"rate_limiting_limit\":100,\"rate_limiting_interval\":60,"
                 + "\"rate_limiting_fail_closed\":true}");
-        Exchange ex = exchange(s, "10.0.0.1");
+        RequestContext ex = exchange(s, "10.0.0.1");
         GatewayResponse r = run(step, ex);
         assertEquals(429, r.status());
-        assertEquals(1, ex.storeErrors);
-        assertTrue(ex.rateLimited);
+        assertEquals(1, ex.storeErrors());
+        assertTrue(ex.rateLimited());
         assertEquals("5", header(r, "Retry-After"));
         assertTrue(error(r).get("message").asText().contains("rate limiter of gateway 'g' is unavailable"),
                 error(r).toString());
@@ -388,15 +396,15 @@ class RateLimitStepTest {
         };
         RateLimitStep step = new RateLimitStep(new RateLimiter(client(slow), table, clock), Duration.ofMillis(100));
         GatewaySettings open = settings("{\"rate_limiting_limit\":1,\"rate_limiting_interval\":60}");
-        Exchange ex = exchange(open, "10.0.0.1");
+        RequestContext ex = exchange(open, "10.0.0.1");
         assertEquals(200, run(step, ex).status());
-        assertEquals(1, ex.storeErrors);
+        assertEquals(1, ex.storeErrors());
 
         GatewaySettings closed = settings("{\"rate_limiting_limit\":1,\"rate_limiting_interval\":60,"
                 + "\"rate_limiting_fail_closed\":true}");
-        Exchange ex2 = exchange(closed, "10.0.0.1");
+        RequestContext ex2 = exchange(closed, "10.0.0.1");
         assertEquals(429, run(step, ex2).status());
-        assertEquals(1, ex2.storeErrors);
+        assertEquals(1, ex2.storeErrors());
     }
 
     @Test
@@ -404,8 +412,7 @@ class RateLimitStepTest {
         RateLimitStep step = step();
         GatewaySettings s = settings("{\"rate_limiting_limit\":1,\"rate_limiting_interval\":60}");
         for (int i = 0; i < 3; i++) {
-            Exchange ex = exchange(s, "127.0.0.1");
-            ex.priming = true;
+            RequestContext ex = exchange(true, s, "127.0.0.1");
             assertEquals(200, run(step, ex).status());
         }
         assertEquals(0, StoreClients.totalCalls(stats));
@@ -415,7 +422,7 @@ class RateLimitStepTest {
     void rulesOnTheSameScopeAndWindowShareOneCounterAtTheStricterLimit() throws Exception {
         GatewaySettings s = settings("{\"rate_limiting_rules\":[{\"scope\":\"ip\",\"limit\":5,\"interval\":60},"
                 + "{\"scope\":\"ip\",\"limit\":2,\"interval\":60},{\"scope\":\"ip\",\"limit\":50,\"interval\":3600}]}");
-        List<RateLimitStep.Applied> applied = RateLimitStep.applicable(exchange(s, "10.0.0.1"));
+        List<RateLimitStep.Applied> applied = RateLimitStep.applicable(exchange(s, "10.0.0.1"), GatewayRequest.of("POST", "/", "", Headers.builder().build(), new byte[0], "10.0.0.1"));
         assertEquals(List.of(2, 50), applied.stream().map(RateLimitStep.Applied::limit).toList());
     }
 }

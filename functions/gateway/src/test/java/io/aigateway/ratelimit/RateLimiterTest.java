@@ -1,7 +1,8 @@
 package io.aigateway.ratelimit;
 
 import io.aigateway.ratelimit.RateLimiter.Decision;
-import io.aigateway.ratelimit.RateLimiter.Technique;
+import io.aigateway.config.RateLimitTechnique;
+import io.aigateway.config.RuleScope;
 import io.aigateway.store.StoreStats;
 import io.aigateway.store.TableSchema;
 import io.aigateway.testing.DynamoDbLocal;
@@ -36,7 +37,7 @@ class RateLimiterTest {
     private final DynamoDbClient dynamo = StoreClients.counting(stats);
     private final TestClock clock = new TestClock(T0);
     private final RateLimiter limiter = new RateLimiter(dynamo, table, clock);
-    private final String scope = RateLimiter.gatewayScope(60, Technique.FIXED);
+    private final String scope = RateLimiter.gatewayScope(60, RateLimitTechnique.FIXED);
 
     @AfterEach
     void close() {
@@ -44,11 +45,11 @@ class RateLimiterTest {
     }
 
     private Decision fixed(int limit) {
-        return limiter.acquire("g", scope, limit, 60, Technique.FIXED);
+        return limiter.acquire("g", scope, limit, 60, RateLimitTechnique.FIXED);
     }
 
     private Decision sliding(int limit) {
-        return limiter.acquire("g", RateLimiter.gatewayScope(60, Technique.SLIDING), limit, 60, Technique.SLIDING);
+        return limiter.acquire("g", RateLimiter.gatewayScope(60, RateLimitTechnique.SLIDING), limit, 60, RateLimitTechnique.SLIDING);
     }
 
     private Map<String, AttributeValue> item(String pk) {
@@ -173,15 +174,15 @@ class RateLimiterTest {
     @Test
     void clientValuesOnlyAppearHashedInKeys() {
         String secret = "sk-live-0123456789abcdef";
-        String s = RateLimiter.clientScope("g", "header:x-api-key", secret, 60, Technique.FIXED);
+        String s = RateLimiter.clientScope("g", new RuleScope.Header("x-api-key"), secret, 60, RateLimitTechnique.FIXED);
         assertFalse(s.contains(secret));
         assertTrue(s.matches("header:x-api-key=[0-9a-f]{64}:60:fixed"), s);
-        assertTrue(limiter.acquire("g", s, 1, 60, Technique.FIXED).allowed());
+        assertTrue(limiter.acquire("g", s, 1, 60, RateLimitTechnique.FIXED).allowed());
         String pk = "RL#g#" + s + "#" + T0.getEpochSecond();
         assertEquals("1", item(pk).get("c").n());
-        assertFalse(RateLimiter.clientScope("other", "header:x-api-key", secret, 60, Technique.FIXED)
+        assertFalse(RateLimiter.clientScope("other", new RuleScope.Header("x-api-key"), secret, 60, RateLimitTechnique.FIXED)
                 .equals(s), "the same value on another gateway gets another digest");
-        assertFalse(RateLimiter.clientScope("g", "header:x-api-key", secret, 3600, Technique.FIXED)
+        assertFalse(RateLimiter.clientScope("g", new RuleScope.Header("x-api-key"), secret, 3600, RateLimitTechnique.FIXED)
                 .equals(s), "limits with different intervals never share a counter");
     }
 
@@ -212,7 +213,7 @@ class RateLimiterTest {
                 RateLimiter which = i % 2 == 0 ? limiter : other;
                 Callable<Decision> call = () -> {
                     go.await();
-                    return which.acquire("g", scope, 20, 60, Technique.FIXED);
+                    return which.acquire("g", scope, 20, 60, RateLimitTechnique.FIXED);
                 };
                 futures.add(pool.submit(call));
             }

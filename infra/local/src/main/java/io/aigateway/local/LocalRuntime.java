@@ -118,6 +118,7 @@ public final class LocalRuntime implements AutoCloseable {
 
     public static void main(String[] args) {
         exitOnOutOfMemory();
+        GatewayHttpServer.preferNoDelay();
         for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
                 System.out.println(USAGE);

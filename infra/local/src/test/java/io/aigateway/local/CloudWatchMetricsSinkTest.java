@@ -1,6 +1,7 @@
 package io.aigateway.local;
 
-import io.aigateway.core.Exchange;
+import io.aigateway.cost.Charge;
+import io.aigateway.pipeline.RequestContext;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.Headers;
 import io.aigateway.core.RequestOptions;
@@ -82,23 +83,23 @@ class CloudWatchMetricsSinkTest {
                 HttpResponse.BodyHandlers.ofString()).body();
     }
 
-    private static Exchange served(String gateway, String model) {
-        Exchange ex = new Exchange(GatewayRequest.of("POST", "/v1/a/" + gateway + "/openai/chat/completions", "",
-                Headers.empty(), new byte[0], "127.0.0.1"), "01JADMCQQQBWH3NXZ5GCRN98DP");
-        ex.gatewayId = gateway;
+    private static RequestContext served(String gateway, String model) {
+        RequestContext ex = new RequestContext(GatewayRequest.of("POST", "/v1/a/" + gateway + "/openai/chat/completions",
+                "", Headers.empty(), new byte[0], "127.0.0.1"), "01JADMCQQQBWH3NXZ5GCRN98DP");
+        ex.addressedTo("a", gateway);
         // a configured gateway (stored settings): only those get series of their own (MetricDimensions)
-        ex.settings = io.aigateway.config.GatewaySettings.defaults(gateway, java.util.Map.of())
-                .merge(io.aigateway.core.Json.MAPPER.createObjectNode(), 1);
-        ex.providerSlug = "openai";
-        ex.model = model;
-        ex.status = 200;
-        ex.options = RequestOptions.parse(Headers.empty());
-        ex.usage.offerIn(12);
-        ex.usage.offerOut(3);
-        ex.cost = 0.000004;
+        ex.configure(io.aigateway.config.GatewaySettings.defaults(gateway, java.util.Map.of())
+                .merge(io.aigateway.core.Json.MAPPER.createObjectNode(), 1), RequestOptions.parse(Headers.empty()), null);
+        ex.providerNamed("openai");
+        ex.answer().status(200);
+        ex.usage().offerModel(model);
+        ex.usage().offerIn(12);
+        ex.usage().offerOut(3);
         ex.finish();
         return ex;
     }
+
+    private static final Charge COST = new Charge(0.000004, null, false);
 
     @Test
     void publishesEveryMetricUnderEveryDimensionSetTheDashboardReads() throws Exception {
@@ -106,8 +107,8 @@ class CloudWatchMetricsSinkTest {
              CloudWatchMetricsSink sink = new CloudWatchMetricsSink(http,
                      StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x")), endpoint, "us-east-1", 60_000)) {
             RequestMetrics metrics = new RequestMetrics(sink, true);
-            metrics.line(served("cw", "gpt-4o-mini"), null);
-            metrics.line(served("cw", "gpt-4o-mini"), null);
+            metrics.line(served("cw", "gpt-4o-mini"), COST, null);
+            metrics.line(served("cw", "gpt-4o-mini"), COST, null);
             sink.flush();
         }
         String listed = query("Action=ListMetrics&Namespace=" + MetricName.NAMESPACE);

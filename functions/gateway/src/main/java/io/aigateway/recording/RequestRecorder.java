@@ -1,0 +1,222 @@
+package io.aigateway.recording;
+
+import io.aigateway.cost.Charge;
+import io.aigateway.log.LogPayload;
+import io.aigateway.log.RequestLog;
+import io.aigateway.pipeline.Answer;
+import io.aigateway.pipeline.ProxyRequest;
+import io.aigateway.pipeline.RequestContext;
+import io.aigateway.provider.Usage;
+import io.aigateway.core.GatewayRequest;
+import io.aigateway.cost.Cost;
+import io.aigateway.cost.CostCalculator;
+import io.aigateway.cost.ModelPrice;
+import io.aigateway.metrics.RequestMetrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.ArrayList;
+import io.aigateway.ingest.RecordFormat;
+
+/**
+ * Ends a request: whatever happened, one record (metrics, and the log with its bodies unless logging is off for it)
+ * leaves through the {@link RecordSink} before the response completes. Nothing here waits on a store: the record
+ * is a line on stdout (Lambda) or a journal append (local), microseconds either way. The returned future is what
+ * must still finish before the response may complete (a cache fill), which the Lambda transports wait for.
+ */
+public final class RequestRecorder {
+    private static final Logger LOG = LoggerFactory.getLogger(RequestRecorder.class);
+
+    private final RecordSink sink;
+    private final RequestMetrics metrics;
+    private final int bodyHeadBytes;
+    private final int payloadBytes;
+    private final LogRedactor redactor;
+    private final CostCalculator costs;
+    private final LongAdder unrecorded = new LongAdder();
+
+    public RequestRecorder(RecordSink sink, RequestMetrics metrics, int bodyHeadBytes, int payloadBytes,
+                           LogRedactor redactor, CostCalculator costs) {
+        this.sink = sink;
+        this.metrics = metrics;
+        this.bodyHeadBytes = bodyHeadBytes;
+        this.payloadBytes = payloadBytes;
+        this.redactor = redactor;
+        this.costs = costs;
+    }
+
+    public CompletableFuture<Void> record(RequestContext ex) {
+        if (!ex.finish()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        List<String> lines = new ArrayList<>(2);
+        try {
+            Charge charge = price(ex);
+            RequestLog log = ex.collectLog() && ex.gatewayId() != null ? toLog(ex, charge) : null;
+            String line = metrics.line(ex, charge, log);
+            if (line != null) {
+                lines.add(line);
+            }
+            if (log != null) {
+                lines.addAll(RecordFormat.bodyLines(log, payload(ex)));
+            }
+        } catch (RuntimeException e) {
+            unrecorded.increment();
+            LOG.error("request {} not recorded", ex.logId(), e);
+            return ex.pendingWrites();
+        }
+        if (!ex.priming() && !lines.isEmpty() && !sink.write(lines)) {
+            unrecorded.increment();
+        }
+        return ex.pendingWrites();
+    }
+
+    /** Requests whose record could not be written (each also counted by the sink where it knows more). */
+    public long unrecorded() {
+        return unrecorded.sum();
+    }
+
+    /** Cost of the request (0 for a cache hit, which records what it saved); null when the price is unknown. */
+    private Charge price(RequestContext ex) {
+        ProxyRequest target = ex.target();
+        if (target == null || target.route() == null) {
+            return Charge.UNKNOWN;
+        }
+        try {
+            Map<String, ModelPrice> overrides = ex.settings() == null ? Map.of() : ex.settings().priceOverrides();
+            boolean hit = ex.cache().hit();
+            Cost cost = costs.charge(target.provider(), target.model(), ex.usage(), hit, ex.customCost(), overrides);
+            Double saved = null;
+            if (hit) {
+                // a hit saves what the original request cost (its own prices, cached-token discounts included)
+                saved = ex.cache().originalCost() != null ? ex.cache().originalCost()
+                        : costs.costSaved(target.provider(), target.model(), ex.usage(), ex.customCost(), overrides)
+                        .usd();
+            }
+            return new Charge(cost.usd(), saved, cost.estimated());
+        } catch (RuntimeException e) {
+            LOG.warn("cost not computed", e);
+            return Charge.UNKNOWN;
+        }
+    }
+
+    private static boolean refusedByAuth(RequestContext ex) {
+        return ex.answer().error() == io.aigateway.core.ErrorCode.GATEWAY_UNAUTHORIZED;
+    }
+
+    private LogPayload payload(RequestContext ex) {
+        boolean keep = payloadBytes > 0 && !refusedByAuth(ex)
+                && (ex.options() == null || ex.options().collectLogPayload().orElse(true));
+        if (!keep) {
+            return null;
+        }
+        GatewayRequest request = ex.clientRequest();
+        byte[] req = bounded(request.body());
+        byte[] res = bounded(ex.answer().head());
+        String requestType = request.headers().firstOrNull("content-type");
+        return LogPayload.of(
+                redactor.redact("request", requestType, SecretScrubber.scrub(req, requestType)),
+                redactor.redact("response", ex.answer().contentType(),
+                        SecretScrubber.scrub(res, ex.answer().contentType())));
+    }
+
+    private byte[] bounded(byte[] body) {
+        return body.length <= payloadBytes ? body : Arrays.copyOf(body, payloadBytes);
+    }
+
+    /**
+     * The request's log. Credentials are scrubbed from the body heads (see {@link SecretScrubber}); a request refused
+     * by authentication is logged minimally: no bodies, no client metadata or event id (a client without a valid
+     * token must not be able to write into logs and analytics).
+     */
+    RequestLog toLog(RequestContext ex, Charge charge) {
+        GatewayRequest request = ex.clientRequest();
+        long created = request.receivedAtMillis();
+        boolean refused = refusedByAuth(ex);
+        boolean keepHeads = !refused && (ex.options() == null || ex.options().collectLogPayload().orElse(true));
+        boolean textual = isText(request.headers().firstOrNull("content-type"));
+        Answer answer = ex.answer();
+        Usage usage = ex.usage();
+        ProxyRequest target = ex.target();
+        return new RequestLog(
+                ex.logId(),
+                created,
+                ex.gatewayId(),
+                ex.provider(),
+                RequestMetrics.modelOf(ex),
+                request.method(),
+                request.rawPath(), // never the query: some providers take API keys there
+                answer.status(),
+                answer.success(),
+                ex.cache().hit(),
+                target != null && target.stream(),
+                ex.timings().durationMillis(),
+                ex.timings().timeToFirstByteMillis(),
+                ex.timings().upstreamMillis(),
+                usage.tokensIn() >= 0 ? usage.tokensIn() : null,
+                usage.tokensOut() >= 0 ? usage.tokensOut() : null,
+                ex.options() == null || refused ? Map.of() : ex.options().metadata(),
+                ex.options() == null || refused ? null : ex.options().eventId(),
+                truncate(request.headers().firstOrNull("user-agent"), 256),
+                request.body().length,
+                answer.bytes(),
+                keepHeads && textual ? SecretScrubber.scrub(head(request.body(), request.body().length)) : null,
+                keepHeads && isText(answer.contentType())
+                        ? SecretScrubber.scrub(head(answer.head(), answer.head().length)) : null,
+                answer.attempts(),
+                answer.error() == null ? null : answer.error().code(),
+                outcome(answer),
+                ex.fallbacks().answered(),
+                ex.fallbacks().failed(),
+                ex.cache().note(),
+                charge.usd(),
+                charge.savedUsd(),
+                charge.estimated(),
+                null,
+                null,
+                created / 1000 + ex.logRetentionDays() * 86_400L,
+                usage.cacheReadTokens() >= 0 ? usage.cacheReadTokens() : null,
+                usage.cacheWriteTokens() >= 0 ? usage.cacheWriteTokens() : null,
+                usage.reasoningTokens() >= 0 ? usage.reasoningTokens() : null);
+    }
+
+    private static String outcome(Answer answer) {
+        if (answer.clientGone()) {
+            return "client_disconnected";
+        }
+        if (answer.upstreamBroken()) {
+            return "upstream_disconnected";
+        }
+        return answer.error() == null ? "ok" : answer.error().name().toLowerCase();
+    }
+
+    private String head(byte[] bytes, int length) {
+        if (length == 0 || bodyHeadBytes == 0) {
+            return null;
+        }
+        int n = Math.min(length, bodyHeadBytes);
+        // cut on a character boundary so the stored head is valid UTF-8
+        while (n > 0 && n < length && (bytes[n] & 0xC0) == 0x80) {
+            n--;
+        }
+        return new String(bytes, 0, n, StandardCharsets.UTF_8);
+    }
+
+    private static boolean isText(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        String ct = contentType.toLowerCase();
+        return ct.contains("json") || ct.startsWith("text/") || ct.contains("x-www-form-urlencoded");
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max);
+    }
+}
