@@ -27,6 +27,8 @@ public final class RequestContext {
     private final boolean priming;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final List<CompletableFuture<?>> pendingWrites = new ArrayList<>(1);
+    /** The transport's view of the client, when it has one (see {@link ClientLink}); else null. */
+    private final ClientLink client = ClientLink.current();
 
     private String account;
     private String gatewayId;
@@ -223,6 +225,29 @@ public final class RequestContext {
 
     public synchronized CompletableFuture<Void> pendingWrites() {
         return CompletableFuture.allOf(pendingWrites.toArray(CompletableFuture[]::new));
+    }
+
+    /** True once the transport saw this request's client leave (only transports with a {@link ClientLink} can). */
+    public boolean clientLeft() {
+        return client != null && client.hasLeft();
+    }
+
+    /**
+     * Registers how to stop work done only for this client (an in-flight provider call) if the client leaves; it
+     * runs at once, on this thread, if the client has already left, else on the transport's. Returns the
+     * deregistration, to run when the work is over. Without a {@link ClientLink} nothing ever runs.
+     */
+    public Runnable onClientLeaving(Runnable stop) {
+        return client == null ? () -> { } : client.onLeave(stop);
+    }
+
+    /** Waits {@code millis} (a retry delay), or less if the client leaves meanwhile; true when it left. */
+    public boolean waitUnlessClientLeaves(long millis) throws InterruptedException {
+        if (client == null) {
+            Thread.sleep(millis);
+            return false;
+        }
+        return client.awaitLeave(millis);
     }
 
     /** True for the first caller only: the request's record is written exactly once. */

@@ -1,34 +1,52 @@
 package io.aigateway.server;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.aigateway.Gateway;
-import io.aigateway.core.ChunkSink;
-import io.aigateway.core.GatewayRequest;
-import io.aigateway.core.GatewayResponse;
 import io.aigateway.core.Headers;
-import io.aigateway.core.ResponseBody;
+import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http.UriCompliance;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ManagedSelector;
+import org.eclipse.jetty.io.SocketChannelEndPoint;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.util.List;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
- * The HTTP server transport: the JDK's own server, one virtual thread per request, real streaming (each chunk the
- * provider sends is flushed to the client at once). It only converts; all gateway logic is in {@link Gateway}.
- * Used by the local runtime and, behind the Lambda Web Adapter, by the streaming Lambda deployment.
+ * The HTTP server transport: Jetty 12 core (no servlets), every request on its own virtual thread, HTTP/1.1 and
+ * cleartext HTTP/2 ({@code h2c}, prior knowledge) on one port, real streaming (each chunk the provider
+ * sends is written to the client at once). It only converts ({@link GatewayHandler}); all gateway logic is in
+ * {@link Gateway}. Used by the local runtime and, behind the Lambda Web Adapter, by the streaming Lambda deployment.
+ *
+ * <p>What it allows a client ({@link ServerLimits}, from the environment): bodies up to {@code maxRequestBytes},
+ * checked on {@code Content-Length} before reading; request bodies in memory at once bounded across connections
+ * ({@code GATEWAY_MAX_INFLIGHT_BODY_MB}); request headers complete within {@code GATEWAY_HEADER_TIMEOUT_MS};
+ * connections idle at most {@code GATEWAY_IDLE_TIMEOUT_MS}; header lines strictly CRLF-terminated (a bare CR, LF or
+ * NUL in a header is a 400). A client that disconnects while the provider works has its provider call cancelled.
  */
 public final class GatewayHttpServer implements AutoCloseable {
+    /** Request and response header blocks: roomy, since the adapter's request context rides in one header. */
+    private static final int HEADER_BYTES = 64 * 1024;
+
     /**
-     * The JDK server's switch for TCP_NODELAY on accepted connections, read once per JVM when the first server of
-     * any kind starts. Without it a streamed event, or the end of an answer written after its record, that follows
-     * an unacknowledged segment waits for the client's delayed ACK: 40 ms on Linux.
+     * The JDK server's switch for TCP_NODELAY on accepted connections, read once per JVM when the first JDK server
+     * starts. This transport's connector sets TCP_NODELAY itself; the switch is for the JDK server that priming
+     * still starts (a canned provider), whose answers would otherwise wait for a delayed ACK: 40 ms on Linux.
      */
     static final String NO_DELAY = "sun.net.httpserver.nodelay";
 
@@ -43,12 +61,14 @@ public final class GatewayHttpServer implements AutoCloseable {
         preferNoDelay();
     }
 
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final Server server;
+    private final ServerConnector connector;
+    private final BodyBudget budget;
 
-    private GatewayHttpServer(HttpServer server, ExecutorService executor) {
+    private GatewayHttpServer(Server server, ServerConnector connector, BodyBudget budget) {
         this.server = server;
-        this.executor = executor;
+        this.connector = connector;
+        this.budget = budget;
     }
 
     public static GatewayHttpServer start(Gateway gateway, InetSocketAddress address) {
@@ -76,123 +96,114 @@ public final class GatewayHttpServer implements AutoCloseable {
      */
     public static GatewayHttpServer start(Gateway gateway, InetSocketAddress address, long maxRequestBytes,
                                           Map<String, Runnable> controlRoutes, boolean trustAdapterContext) {
+        return start(gateway, address, maxRequestBytes, controlRoutes, trustAdapterContext,
+                ServerLimits.fromEnv(System.getenv()));
+    }
+
+    static GatewayHttpServer start(Gateway gateway, InetSocketAddress address, long maxRequestBytes,
+                                   Map<String, Runnable> controlRoutes, boolean trustAdapterContext,
+                                   ServerLimits limits) {
+        VirtualThreadPool threads = new VirtualThreadPool();
+        threads.setName("gateway-http");
+        Server server = new Server(threads);
+        server.setStopTimeout(STOP_GRACE_SECONDS * 1000L);
+        server.setErrorHandler(new GatewayHandler.JsonErrors());
+
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        http.setRequestHeaderSize(HEADER_BYTES);
+        http.setResponseHeaderSize(HEADER_BYTES);
+        // a bare LF is not a line end either (a bare CR and NUL are refused by default): 400, never two headers
+        http.setHttpCompliance(HttpCompliance.RFC9110.without("RFC9110_CRLF_ONLY",
+                HttpCompliance.Violation.LF_HEADER_TERMINATION));
+        // the path reaches the gateway as sent; RouteParser refuses encoded separators and dots with its own errors
+        http.setUriCompliance(UriCompliance.UNSAFE);
+
+        HTTP2CServerConnectionFactory h2c = new PriorKnowledgeH2c(http);
+        h2c.setStreamIdleTimeout(limits.idleTimeout().toMillis());
+        long headerTimeout = limits.headerTimeout().toMillis();
+        ServerConnector connector = new ServerConnector(server, -1, -1, new HttpConnectionFactory(http), h2c) {
+            @Override
+            protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector,
+                                                        SelectionKey key) {
+                GuardedEndPoint endPoint = new GuardedEndPoint(channel, selector, key, getScheduler(), getExecutor(),
+                        headerTimeout);
+                endPoint.setIdleTimeout(getIdleTimeout()); // as the default newEndPoint does
+                return endPoint;
+            }
+        };
+        connector.setHost(address.getHostString());
+        connector.setPort(address.getPort());
+        connector.setAcceptQueueSize(1024);
+        connector.setAcceptedTcpNoDelay(true); // (the default) a streamed event never waits for a delayed ACK
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        server.addConnector(connector);
+
+        BodyBudget budget = new BodyBudget(limits.inflightBodyBytes());
+        // graceful stop: on close, connectors stop accepting and stop waits (up to the stop timeout) for the
+        // requests this handler counts to complete
+        server.setHandler(new GracefulHandler(new GatewayHandler(gateway, maxRequestBytes, controlRoutes,
+                trustAdapterContext, budget, limits)));
         try {
-            HttpServer server = HttpServer.create(address, 1024);
-            ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-            server.setExecutor(executor);
-            server.createContext("/", exchange -> serve(gateway, exchange, maxRequestBytes, trustAdapterContext));
-            controlRoutes.forEach((path, action) -> server.createContext(path, exchange -> {
-                if ("POST".equals(exchange.getRequestMethod()) && path.equals(exchange.getRequestURI().getRawPath())) {
-                    control(exchange, action);
-                } else {
-                    // a longer path under it, or another method
-                    serve(gateway, exchange, maxRequestBytes, trustAdapterContext);
-                }
-            }));
             server.start();
-            return new GatewayHttpServer(server, executor);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot listen on " + address, e);
+        } catch (Exception e) {
+            try {
+                server.stop();
+            } catch (Exception ignored) {
+                // already failing
+            }
+            throw new UncheckedIOException("cannot listen on " + address,
+                    e instanceof IOException io ? io : new IOException(e));
+        }
+        return new GatewayHttpServer(server, connector, budget);
+    }
+
+    /**
+     * Cleartext HTTP/2 with prior knowledge only ({@code curl --http2-prior-knowledge}); an HTTP/1.1 request asking to
+     * {@code Upgrade: h2c} is simply served over HTTP/1.1. Jetty runs an upgraded request as an HTTP/2 stream without
+     * the idle-timeout handling of the others: a provider slower than the idle timeout would get it reset.
+     */
+    private static final class PriorKnowledgeH2c extends HTTP2CServerConnectionFactory {
+        PriorKnowledgeH2c(HttpConfiguration http) {
+            super(http);
+        }
+
+        @Override
+        public Connection upgradeConnection(Connector connector, EndPoint endPoint, MetaData.Request request,
+                                            HttpFields.Mutable response) {
+            return HttpMethod.PRI.is(request.getMethod())
+                    ? super.upgradeConnection(connector, endPoint, request, response) : null;
         }
     }
 
     /** The bound port (useful with port 0). */
     public int port() {
-        return server.getAddress().getPort();
+        return connector.getLocalPort();
+    }
+
+    /** The server's in-flight body budget (tests, diagnostics). */
+    BodyBudget bodyBudget() {
+        return budget;
     }
 
     /** How long {@link #close()} lets requests in progress finish: their answers, and so their records, complete. */
     public static final int STOP_GRACE_SECONDS = 5;
 
     /**
-     * Stops taking connections, lets requests in progress finish (at most {@value #STOP_GRACE_SECONDS} s; the JDK
-     * server returns as soon as none is left), then ends whatever still runs.
+     * Stops taking connections, lets requests in progress finish (at most {@value #STOP_GRACE_SECONDS} s; returns as
+     * soon as none is left: Jetty's graceful stop through the {@link GracefulHandler}), then ends whatever still runs.
      */
     @Override
     public void close() {
-        server.stop(STOP_GRACE_SECONDS);
-        executor.shutdownNow();
-    }
-
-    private static void control(HttpExchange http, Runnable action) throws IOException {
-        int status = 204;
-        try (InputStream in = http.getRequestBody()) {
-            in.readAllBytes();
-            action.run();
-        } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(GatewayHttpServer.class)
-                    .warn("control route {} failed: {}", http.getRequestURI().getRawPath(), e.toString());
-            status = 500;
-        }
-        http.sendResponseHeaders(status, -1);
-        http.close();
-    }
-
-    private static void serve(Gateway gateway, HttpExchange http, long maxRequestBytes, boolean trustAdapterContext)
-            throws IOException {
-        GatewayResponse response;
-        GatewayRequest request;
-        try (InputStream in = http.getRequestBody()) {
-            byte[] body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxRequestBytes + 1));
-            Headers headers = headersOf(http);
-            request = GatewayRequest.of(http.getRequestMethod(), http.getRequestURI().getRawPath(),
-                    http.getRequestURI().getRawQuery(), headers, body,
-                    clientIp(http.getRemoteAddress(), headers, trustAdapterContext));
-            response = body.length > maxRequestBytes
-                    ? gateway.reject(request, Gateway.tooLarge(maxRequestBytes))
-                    : gateway.handle(request);
-        } catch (IOException e) {
-            http.close(); // client went away while sending its request
-            return;
-        }
-        write(http, request, response);
-    }
-
-    private static void write(HttpExchange http, GatewayRequest request, GatewayResponse response) throws IOException {
-        response.headers().forEach((name, value) -> http.getResponseHeaders().add(name, value));
-        ResponseBody body = response.body();
-        boolean noBody = "HEAD".equals(request.method()) || response.status() == 204 || response.status() == 304;
-        long length = noBody ? -1 : body.length() == 0 ? -1 : body.length() < 0 ? 0 : body.length();
         try {
-            http.sendResponseHeaders(response.status(), length);
-        } catch (IOException e) {
-            if (body instanceof ResponseBody.Stream s) {
-                s.abort();
-            }
-            http.close();
-            return;
-        }
-        switch (body) {
-            case ResponseBody.Bytes bytes -> {
-                try (OutputStream out = http.getResponseBody()) {
-                    if (!noBody) {
-                        out.write(bytes.data());
-                    }
-                } catch (IOException clientGone) {
-                    // nothing to tell: the record is already written
-                }
-            }
-            case ResponseBody.Stream stream -> {
-                OutputStream out = http.getResponseBody();
-                try {
-                    stream.writeTo(new ChunkSink() {
-                        @Override
-                        public void write(byte[] bytes, int offset, int len) throws IOException {
-                            out.write(bytes, offset, len);
-                        }
-
-                        @Override
-                        public void flush() throws IOException {
-                            out.flush();
-                        }
-                    });
-                    out.close();
-                } catch (IOException broken) {
-                    // Either side broke mid-body: end the connection without the final chunk, so the client sees
-                    // a truncated response rather than a complete-looking one.
-                    throw broken;
-                }
-            }
+            server.stop();
+        } catch (java.util.concurrent.TimeoutException late) {
+            // requests still running after the grace period (clients not reading their answers): ended
+            org.slf4j.LoggerFactory.getLogger(GatewayHttpServer.class).info(
+                    "requests still in progress {} s after stopping were ended", STOP_GRACE_SECONDS);
+        } catch (Exception e) {
+            org.slf4j.LoggerFactory.getLogger(GatewayHttpServer.class).warn("stopping the HTTP server failed", e);
         }
     }
 
@@ -248,15 +259,5 @@ public final class GatewayHttpServer implements AutoCloseable {
 
     private static boolean isBlank(String s) {
         return s == null || s.isBlank();
-    }
-
-    private static Headers headersOf(HttpExchange http) {
-        Headers.Builder b = Headers.builder();
-        for (Map.Entry<String, List<String>> e : http.getRequestHeaders().entrySet()) {
-            for (String value : e.getValue()) {
-                b.add(e.getKey(), value);
-            }
-        }
-        return b.build();
     }
 }

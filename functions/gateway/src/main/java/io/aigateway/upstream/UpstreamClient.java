@@ -79,6 +79,18 @@ public final class UpstreamClient implements AutoCloseable {
      *                          provider could not be reached or dropped the connection
      */
     public UpstreamResponse send(String method, URI uri, Headers headers, byte[] body, Duration firstByteTimeout) {
+        return send(method, uri, headers, body, firstByteTimeout, Cancellation.NONE);
+    }
+
+    /**
+     * As {@link #send(String, URI, Headers, byte[], Duration)}, and cancellable until the response headers arrive:
+     * the call registers its cancel action with {@code cancellation} (the client's departure, see
+     * {@code RequestContext.onClientLeaving}) and unregisters it once the headers are in or the call failed.
+     *
+     * @throws GatewayException 502 also when the call was cancelled that way
+     */
+    public UpstreamResponse send(String method, URI uri, Headers headers, byte[] body, Duration firstByteTimeout,
+                                 Cancellation cancellation) {
         HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
         headers.forEach(request::addHeader);
         if (body.length > 0 || requiresBody(method)) {
@@ -89,11 +101,20 @@ public final class UpstreamClient implements AutoCloseable {
             timedOut.set(true);
             request.cancel();
         }, firstByteTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        AtomicBoolean cancelled = new AtomicBoolean();
+        Runnable unregister = cancellation.register(() -> {
+            cancelled.set(true);
+            request.cancel();
+        });
         ClassicHttpResponse response;
         try {
             response = client.executeOpen(null, request, null);
         } catch (IOException | RuntimeException e) {
             deadline.cancel(false);
+            unregister.run();
+            if (cancelled.get()) {
+                throw cancelled();
+            }
             if (timedOut.get()) {
                 throw timeout(firstByteTimeout);
             }
@@ -101,11 +122,24 @@ public final class UpstreamClient implements AutoCloseable {
                     "The provider could not be reached (" + e.getClass().getSimpleName() + "). Try again later.");
         }
         deadline.cancel(false);
+        unregister.run();
+        if (cancelled.get()) {
+            closeQuietly(response);
+            throw cancelled();
+        }
         if (timedOut.get()) {
             closeQuietly(response);
             throw timeout(firstByteTimeout);
         }
         return new UpstreamResponse(request, response);
+    }
+
+    /** Where a call registers how to cancel itself; returns the deregistration. */
+    @FunctionalInterface
+    public interface Cancellation {
+        Cancellation NONE = cancel -> () -> { };
+
+        Runnable register(Runnable cancel);
     }
 
     /**
@@ -135,6 +169,11 @@ public final class UpstreamClient implements AutoCloseable {
 
     private static boolean requiresBody(String method) {
         return "POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method);
+    }
+
+    private static GatewayException cancelled() {
+        return new GatewayException(ErrorCode.UPSTREAM_UNREACHABLE,
+                "The client left before the provider answered; the provider call was cancelled.");
     }
 
     private static GatewayException timeout(Duration limit) {

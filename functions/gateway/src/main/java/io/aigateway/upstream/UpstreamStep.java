@@ -58,6 +58,7 @@ public final class UpstreamStep implements Interceptor {
         Headers upstreamHeaders = HeaderPolicy.upstream(request.headers());
         exchange.timings().upstreamStarted();
         for (int attempt = 1; ; attempt++) {
+            leaveIfClientLeft(exchange); // nobody to answer: no (further) provider call
             exchange.answer().attempt();
             UpstreamClient.UpstreamResponse response;
             try {
@@ -66,20 +67,21 @@ public final class UpstreamStep implements Interceptor {
                                 proxied.stream() ? "text/event-stream" : "application/json",
                                 proxied.stream() ? PRIMING_SSE : PRIMING_JSON)
                         : client.send(request.method(), proxied.route().upstreamUri(), upstreamHeaders, request.body(),
-                                policy.timeout());
+                                policy.timeout(), exchange::onClientLeaving);
             } catch (GatewayException failure) {
+                leaveIfClientLeft(exchange);
                 long wait = attempt < policy.maxAttempts() ? policy.delayBefore(attempt + 1, null) : -1;
                 if (wait < 0 || !retryable(failure.code())) {
                     throw failure;
                 }
-                sleep(wait);
+                sleep(exchange, wait);
                 continue;
             }
             if (attempt < policy.maxAttempts() && RetryPolicy.retryableStatus(response.status())) {
                 long wait = policy.delayBefore(attempt + 1, response.headers().firstOrNull("retry-after"));
                 if (wait >= 0) {
                     response.cancel();
-                    sleep(wait);
+                    sleep(exchange, wait);
                     continue;
                 }
             }
@@ -97,12 +99,25 @@ public final class UpstreamStep implements Interceptor {
         return code == ErrorCode.UPSTREAM_UNREACHABLE || code == ErrorCode.UPSTREAM_TIMEOUT;
     }
 
-    private static void sleep(long millis) {
+    /**
+     * The server transport saw the client disconnect (see {@code ClientLink}): the request ends here, logged
+     * as {@code client_disconnected}; 502 (retryable) so the universal endpoint's later steps end here too.
+     */
+    private static void leaveIfClientLeft(RequestContext exchange) {
+        if (exchange.clientLeft()) {
+            exchange.answer().clientGone(true);
+            throw new GatewayException(ErrorCode.UPSTREAM_UNREACHABLE,
+                    "The client left before the provider answered; the provider call was cancelled.");
+        }
+    }
+
+    private static void sleep(RequestContext exchange, long millis) {
         try {
-            Thread.sleep(millis);
+            exchange.waitUnlessClientLeaves(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new GatewayException(ErrorCode.UPSTREAM_UNREACHABLE, "The request was cancelled while waiting to retry.");
         }
+        leaveIfClientLeft(exchange);
     }
 }

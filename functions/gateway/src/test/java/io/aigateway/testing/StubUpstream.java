@@ -202,4 +202,105 @@ public final class StubUpstream implements AutoCloseable {
             + "\"model\":\"gpt-4o-mini-2024-07-18\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
             + "\"content\":\"Hello!\"},\"finish_reason\":\"stop\"}],"
             + "\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":3,\"total_tokens\":15}}";
+
+    /**
+     * A provider that takes a request (head and body), then holds it: it answers {@code json} only after
+     * {@code holdMillis}, unless the gateway hangs up first, which it notices at once (raw sockets: the JDK server
+     * above would only notice on its next write). For tests of a client that leaves before the first byte.
+     */
+    public static final class Holding implements AutoCloseable {
+        public final AtomicInteger calls = new AtomicInteger();
+        /** Counted down when the gateway closed a held connection before the answer. */
+        public final CountDownLatch cancelled = new CountDownLatch(1);
+        /** Milliseconds from receiving the request to the gateway hanging up; -1 until then. */
+        public volatile long cancelledAfterMillis = -1;
+        private final java.net.ServerSocket socket;
+        private final long holdMillis;
+        private final byte[] answer;
+
+        public Holding(long holdMillis, String json) {
+            this.holdMillis = holdMillis;
+            byte[] body = json.getBytes(StandardCharsets.UTF_8);
+            this.answer = concat(("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: " + body.length
+                    + "\r\nconnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII), body);
+            try {
+                socket = new java.net.ServerSocket(0, 64, java.net.InetAddress.getLoopbackAddress());
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            Thread.ofVirtual().name("stub-holding-accept").start(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        java.net.Socket connection = socket.accept();
+                        Thread.ofVirtual().start(() -> hold(connection));
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        public URI baseUri() {
+            return URI.create("http://127.0.0.1:" + socket.getLocalPort());
+        }
+
+        private void hold(java.net.Socket connection) {
+            try (connection) {
+                java.io.InputStream in = connection.getInputStream();
+                long contentLength = 0;
+                StringBuilder line = new StringBuilder();
+                while (true) { // the request head, line by line
+                    int c = in.read();
+                    if (c < 0) {
+                        return;
+                    }
+                    if (c == '\n') {
+                        String l = line.toString().trim();
+                        line.setLength(0);
+                        if (l.isEmpty()) {
+                            break;
+                        }
+                        if (l.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+                            contentLength = Long.parseLong(l.substring(l.indexOf(':') + 1).trim());
+                        }
+                    } else {
+                        line.append((char) c);
+                    }
+                }
+                in.readNBytes((int) contentLength);
+                calls.incrementAndGet();
+                long received = System.nanoTime();
+                connection.setSoTimeout((int) holdMillis);
+                try {
+                    if (in.read() < 0) {
+                        throw new IOException("closed");
+                    }
+                } catch (java.net.SocketTimeoutException held) {
+                    connection.getOutputStream().write(answer);
+                    return;
+                } catch (IOException closedOrReset) {
+                    // fall through
+                }
+                cancelledAfterMillis = (System.nanoTime() - received) / 1_000_000;
+                cancelled.countDown();
+            } catch (IOException ignored) {
+                // the gateway went away while sending its request
+            }
+        }
+
+        private static byte[] concat(byte[] a, byte[] b) {
+            byte[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+            System.arraycopy(b, 0, all, a.length, b.length);
+            return all;
+        }
+
+        @Override
+        public void close() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
 }
