@@ -117,26 +117,12 @@ public final class Gateway {
         return failed(ex, error);
     }
 
-    /**
-     * Runs a synthetic proxy request through the whole pipeline for SnapStart priming: every step runs, but the
-     * provider is not called (a canned answer stands in), and no log, metric or cache entry is written.
-     */
-    public GatewayResponse prime(GatewayRequest request) {
-        return proxy(request, true);
-    }
-
     private GatewayResponse proxy(GatewayRequest request) {
-        return proxy(request, false);
-    }
-
-    private GatewayResponse proxy(GatewayRequest request, boolean priming) {
         if (Cors.isPreflight(request)) {
             return preflight(request);
         }
-        if (!priming) {
-            admin.countProxied();
-        }
-        RequestContext ex = new RequestContext(request, ids.next(request.receivedAtMillis()), priming);
+        admin.countProxied();
+        RequestContext ex = new RequestContext(request, ids.next(request.receivedAtMillis()));
         try {
             RouteParser.GatewayPath gp = routes.splitGatewayPath(request.rawPath());
             ex.addressedTo(gp.account(), gp.gatewayId());

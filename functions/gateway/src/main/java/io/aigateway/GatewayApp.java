@@ -47,6 +47,7 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -65,14 +66,53 @@ public final class GatewayApp implements AutoCloseable {
     private final ExecutorService background;
     private final JournalDrain drain;
     private final List<AutoCloseable> owned;
+    private final GatewayConfig config;
+    private final SettingsStore settingsStore;
 
     private GatewayApp(Gateway gateway, UpstreamClient upstream, ExecutorService background, JournalDrain drain,
-                       List<AutoCloseable> owned) {
+                       List<AutoCloseable> owned, GatewayConfig config, SettingsStore settingsStore) {
         this.gateway = gateway;
         this.upstream = upstream;
         this.background = background;
         this.drain = drain;
         this.owned = owned;
+        this.config = config;
+        this.settingsStore = settingsStore;
+    }
+
+    /**
+     * A second instance of the same pipeline for SnapStart priming ({@link io.aigateway.lambda.Priming}): its
+     * DynamoDB is {@code fakeDynamo}, every provider is {@code fakeProvider}, its records are kept nowhere, no plug-in
+     * is loaded, and any gateway id runs on the defaults (priming names openai only). Close it when priming is done.
+     */
+    public static GatewayApp primer(GatewayConfig config, java.net.URI fakeDynamo, java.net.URI fakeProvider) {
+        Map<String, String> env = new java.util.HashMap<>(config.env());
+        env.put("GATEWAY_REQUIRE_CONFIG", "false");
+        env.put("GATEWAY_ADMIN_TOKEN", "priming-only");
+        env.put("GATEWAY_UPSTREAM_OPENAI", fakeProvider.toString()); // the priming requests' provider
+        RenewableHttpClient http = AwsClients.httpClient();
+        StoreStats stats = new StoreStats();
+        DynamoDbClient dynamo = AwsClients.dynamoBuilder(http, stats).endpointOverride(fakeDynamo)
+                .credentialsProvider(software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                        software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("prime", "prime")))
+                .build();
+        GatewayConfig primed = GatewayConfig.fromEnv(env);
+        return build(primed, dynamo, new RequestMetrics(null, primed.emitMetrics()), stats, lines -> true, null,
+                PluginRegistry.empty(), List.of(dynamo, http), http);
+    }
+
+    /** The configuration this instance runs on. */
+    public GatewayConfig config() {
+        return config;
+    }
+
+    /** One read of the table (a gateway nobody names), so the store client's first real call finds it warm. */
+    public void warmStoreClient() {
+        try {
+            settingsStore.get("__priming__");
+        } catch (RuntimeException unreachable) {
+            // the table may not be reachable at init; the first request then pays for it
+        }
     }
 
     /** The buffered Lambda transport: records on stdout. */
@@ -196,7 +236,7 @@ public final class GatewayApp implements AutoCloseable {
         if (journal != null) {
             closing.add(0, journal);
         }
-        return new GatewayApp(gateway, upstream, background, drain, List.copyOf(closing));
+        return new GatewayApp(gateway, upstream, background, drain, List.copyOf(closing), config, settingsStore);
     }
 
     private static Supplier<Optional<String>> adminToken(GatewayConfig config, SdkHttpClient http) {

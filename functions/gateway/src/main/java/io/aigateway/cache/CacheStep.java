@@ -89,7 +89,7 @@ public final class CacheStep implements Interceptor {
                 : CacheKey.of(ex.gatewayId(), request);
         CacheStore.Lookup found = store.peekMemory(key);
         CacheStore.Flight flight = null;
-        if (!found.hit() && !ex.priming()) {
+        if (!found.hit()) {
             CacheStore.Claim claim = store.claim(key);
             if (claim.leader()) {
                 flight = claim.flight();
@@ -271,10 +271,6 @@ public final class CacheStep implements Interceptor {
             CacheEntry entry = new CacheEntry(status, headers, result.body(), key.stream(), usage.tokensIn(),
                     usage.tokensOut(), model, now, now / 1000 + ttlSeconds, originalCost(ex, request));
             byte[] gzipped = result.gzipped();
-            if (ex.priming()) {
-                CacheStore.toItem(key, entry, gzipped); // warms the mapping; a priming request stores nothing
-                return null;
-            }
             store.remember(key, entry);
             String gateway = ex.gatewayId();
             String provider = request.provider();

@@ -199,7 +199,7 @@ public final class CacheStore {
         return running == null ? new Claim(mine, true) : new Claim(running, false);
     }
 
-    /** Memory only: no store call (SnapStart priming). */
+    /** Memory only: no store call (a hit here needs no flight). */
     Lookup peekMemory(CacheKey key) {
         CacheEntry e = memory.get(key.pk(), System.currentTimeMillis());
         return e == null ? Lookup.MISS : new Lookup(e, Source.MEMORY, false);

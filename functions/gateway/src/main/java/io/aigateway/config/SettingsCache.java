@@ -28,9 +28,8 @@ import java.util.function.LongSupplier;
  * <h2>Never fail open</h2>
  * A gateway runs on its last known settings: a failed background refresh keeps them (and the next request counts
  * one store error). With none known (the first read failed), the request is refused with 503, code 2040; the
- * defaults are never used in their place, since they would turn authentication and rate limits off. Settings read
- * while priming ({@link #priming()}: before a SnapStart snapshot, or at init) are never kept, so a restored
- * snapshot knows no gateway.
+ * defaults are never used in their place, since they would turn authentication and rate limits off. SnapStart
+ * priming runs on a separate instance (see Priming), so a restored snapshot knows no gateway.
  *
  * <h2>Bounded</h2>
  * Gateway ids come from clients, so memory and store reads are bounded whatever they send: configured gateways
@@ -48,7 +47,6 @@ public final class SettingsCache {
     /** The gateway that exists on every deployment, even with GATEWAY_REQUIRE_CONFIG=true. */
     public static final String DEFAULT_GATEWAY = "default";
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final ThreadLocal<Boolean> PRIMING = new ThreadLocal<>();
 
     /**
      * Bounds of the in-memory settings.
@@ -68,12 +66,6 @@ public final class SettingsCache {
 
     /** A lookup's result: the settings, and whether the store failed while looking. */
     public record Lookup(GatewaySettings settings, boolean storeError) {
-    }
-
-    /** Marks the current thread as priming until closed: what it reads is used once and never kept. */
-    public interface PrimingScope extends AutoCloseable {
-        @Override
-        void close();
     }
 
     /** One gateway as last read: {@code stored} is null when it has no stored settings. */
@@ -128,9 +120,6 @@ public final class SettingsCache {
      *                          unconfigured gateway when GATEWAY_REQUIRE_CONFIG is true
      */
     public Lookup get(String gatewayId) {
-        if (Boolean.TRUE.equals(PRIMING.get())) {
-            return primingLookup(gatewayId);
-        }
         Entry entry = cached(gatewayId);
         if (entry == null) {
             entry = firstLookup(gatewayId);
@@ -147,15 +136,6 @@ public final class SettingsCache {
                     + "create it with PUT /api/v1/gateways/" + gatewayId + ".");
         }
         return new Lookup(config.defaultsFor(gatewayId), storeError);
-    }
-
-    /**
-     * Runs what follows on this thread as priming: settings are read (warming the store client) but never kept, and
-     * an unreadable or unconfigured gateway gets the defaults (priming requests reach no provider).
-     */
-    public static PrimingScope priming() {
-        PRIMING.set(Boolean.TRUE);
-        return PRIMING::remove;
     }
 
     /** After a change through this instance's admin API: visible here at once. */
@@ -296,14 +276,6 @@ public final class SettingsCache {
             // The read said nothing is stored, so the defaults are its settings; storing them is retried on refresh.
             warn("gateway {} could not be stored yet: {}", DEFAULT_GATEWAY, e);
             return defaults;
-        }
-    }
-
-    private Lookup primingLookup(String gatewayId) {
-        try {
-            return new Lookup(store.get(gatewayId).orElseGet(() -> config.defaultsFor(gatewayId)), false);
-        } catch (RuntimeException e) {
-            return new Lookup(config.defaultsFor(gatewayId), true);
         }
     }
 

@@ -3,7 +3,6 @@ package io.aigateway.lambda;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
 import com.sun.net.httpserver.HttpServer;
 import io.aigateway.GatewayApp;
-import io.aigateway.config.SettingsCache;
 import io.aigateway.core.ChunkSink;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.GatewayResponse;
@@ -24,11 +23,13 @@ import java.util.Map;
 
 /**
  * Work done before a SnapStart snapshot (or eagerly at init, with GATEWAY_PRIME_ON_INIT=true), so the first real
- * request finds classes loaded and code paths warm: the Lambda event conversion, Jackson, SHA-256, the upstream
- * HTTP client (one request to a loopback server started only for this), and the whole pipeline with synthetic
- * requests that call no provider and write nothing. Nothing made here outlives the snapshot: ids are drawn per
- * request, gateway settings read here are never kept ({@link SettingsCache#priming()}), and connections are dropped
- * afterwards (and again after restore).
+ * request finds classes loaded and code paths warm. Priming is not a mode of the product: synthetic requests run
+ * through a second instance of the real pipeline ({@link GatewayApp#primer}) built on in-process fakes (a loopback
+ * provider and DynamoDB, a record sink that keeps nothing), so no step knows it is being primed and no primed request
+ * can reach the logs, the metrics, the cache or a provider. The real instance only warms its clients: one read of the
+ * store, one loopback exchange of the upstream client, the Lambda event conversion. Nothing made here outlives the
+ * snapshot: its gateway settings cache was never touched, and its connections are dropped afterwards (and again
+ * after restore).
  */
 public final class Priming {
     private static final String CHAT = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
@@ -37,17 +38,19 @@ public final class Priming {
     private Priming() {
     }
 
-    public static void run(GatewayApp app) {
+    /** @return how many synthetic requests the pipeline answered with 200 (9 when priming went through) */
+    public static int run(GatewayApp app) {
+        int answered = 0;
         try {
             Json.MAPPER.readTree(Json.MAPPER.writeValueAsBytes(Json.MAPPER.readTree(CHAT)));
             Hashing.sha256(CHAT);
             warmUpstreamClient(app.upstreamClient());
-            // Settings read for these synthetic requests are used once and never kept: a snapshot (or an
-            // instance primed at init) starts knowing no gateway, so nothing read here passes for known settings.
-            try (SettingsCache.PrimingScope ignored = SettingsCache.priming()) {
+            try (PrimingFakes fakes = PrimingFakes.start();
+                 GatewayApp primer = GatewayApp.primer(app.config(), fakes.endpoint(), fakes.provider())) {
                 for (int i = 0; i < 3; i++) {
-                    drain(app.gateway().prime(request(CHAT)));
-                    drain(app.gateway().prime(request(STREAM)));
+                    answered += drain(primer.gateway().handle(request(CHAT)));
+                    answered += drain(primer.gateway().handle(request(STREAM)));
+                    answered += drain(primer.gateway().handle(request(CHAT, "cf-aig-cache-ttl", "3600")));
                     APIGatewayV2HTTPEvent event = new APIGatewayV2HTTPEvent();
                     event.setRawPath("/healthz");
                     event.setHeaders(Map.of("content-type", "application/json"));
@@ -57,22 +60,27 @@ public final class Priming {
                     LambdaHandler.toResponse(health, ((ResponseBody.Bytes) health.body()).data());
                 }
             }
+            app.warmStoreClient();
         } catch (Exception | LinkageError e) {
             // Priming only speeds things up; a failure here must never stop the function from starting.
-            org.slf4j.LoggerFactory.getLogger(Priming.class).warn("priming incomplete: {}", e.toString());
+            org.slf4j.LoggerFactory.getLogger(Priming.class).warn("priming incomplete", e);
         } finally {
             app.dropIdleConnections();
         }
+        return answered;
     }
 
-    private static GatewayRequest request(String body) {
-        return GatewayRequest.of("POST", "/v1/prime/prime/openai/chat/completions", "",
-                Headers.builder().add("content-type", "application/json").add("authorization", "Bearer prime")
-                        .add("cf-aig-metadata", "{\"prime\":true}").build(),
+    private static GatewayRequest request(String body, String... extraHeaders) {
+        Headers.Builder headers = Headers.builder().add("content-type", "application/json")
+                .add("authorization", "Bearer prime").add("cf-aig-metadata", "{\"prime\":true}");
+        for (int i = 0; i < extraHeaders.length; i += 2) {
+            headers.add(extraHeaders[i], extraHeaders[i + 1]);
+        }
+        return GatewayRequest.of("POST", "/v1/prime/prime/openai/chat/completions", "", headers.build(),
                 body.getBytes(StandardCharsets.UTF_8), "127.0.0.1");
     }
 
-    private static void drain(GatewayResponse response) throws IOException {
+    private static int drain(GatewayResponse response) throws IOException {
         if (response.body() instanceof ResponseBody.Stream stream) {
             stream.writeTo(new ChunkSink() {
                 @Override
@@ -84,6 +92,8 @@ public final class Priming {
                 }
             });
         }
+        response.recorded().completeOnTimeout(null, 2, java.util.concurrent.TimeUnit.SECONDS).join();
+        return response.status() == 200 ? 1 : 0;
     }
 
     /** One real HTTP exchange over loopback loads the client's connect, write and read paths. */

@@ -64,7 +64,7 @@ public final class RequestMetrics {
                 } catch (Exception e) {
                     throw new IllegalStateException("EMF serialization failed", e);
                 }
-                if (observer != null && !ex.priming()) {
+                if (observer != null) {
                     observer.accept(context);
                 }
             }

@@ -24,7 +24,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class RequestContext {
     private final GatewayRequest clientRequest;
     private final String logId;
-    private final boolean priming;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final List<CompletableFuture<?>> pendingWrites = new ArrayList<>(1);
     /** The transport's view of the client, when it has one (see {@link ClientLink}); else null. */
@@ -50,17 +49,8 @@ public final class RequestContext {
     private final Fallbacks fallbacks = new Fallbacks();
 
     public RequestContext(GatewayRequest clientRequest, String logId) {
-        this(clientRequest, logId, false);
-    }
-
-    /**
-     * @param priming a synthetic request run before a SnapStart snapshot: no provider call, nothing written or
-     *                emitted (the steps that would write check it; see Priming)
-     */
-    public RequestContext(GatewayRequest clientRequest, String logId, boolean priming) {
         this.clientRequest = clientRequest;
         this.logId = logId;
-        this.priming = priming;
         this.timings = new Timings(clientRequest == null ? System.nanoTime() : clientRequest.receivedAtNanos());
     }
 
@@ -88,9 +78,6 @@ public final class RequestContext {
         return logId;
     }
 
-    public boolean priming() {
-        return priming;
-    }
 
     /** What the client sent (for the log). */
     public GatewayRequest clientRequest() {

@@ -85,7 +85,7 @@ public final class RateLimitStep implements Interceptor {
     public GatewayResponse intercept(Chain chain) {
         RequestContext ex = chain.context();
         List<Applied> limits = applicable(ex, chain.request().http());
-        if (limits.isEmpty() || ex.priming()) {
+        if (limits.isEmpty()) {
             return chain.proceed(chain.request());
         }
         List<Outcome> outcomes = check(ex.gatewayId(), limits);

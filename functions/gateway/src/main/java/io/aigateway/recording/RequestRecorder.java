@@ -72,7 +72,7 @@ public final class RequestRecorder {
             LOG.error("request {} not recorded", ex.logId(), e);
             return ex.pendingWrites();
         }
-        if (!ex.priming() && !lines.isEmpty() && !sink.write(lines)) {
+        if (!lines.isEmpty() && !sink.write(lines)) {
             unrecorded.increment();
         }
         return ex.pendingWrites();

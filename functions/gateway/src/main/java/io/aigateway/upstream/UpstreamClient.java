@@ -142,20 +142,6 @@ public final class UpstreamClient implements AutoCloseable {
         Runnable register(Runnable cancel);
     }
 
-    /**
-     * A canned provider answer for SnapStart priming: the response objects the real path uses, without a
-     * connection. The request is built (and its headers set) exactly as {@link #send} would.
-     */
-    public UpstreamResponse primed(String method, URI uri, Headers headers, String contentType, byte[] body) {
-        HttpUriRequestBase request = new HttpUriRequestBase(method, uri);
-        headers.forEach(request::addHeader);
-        org.apache.hc.core5.http.message.BasicClassicHttpResponse response =
-                new org.apache.hc.core5.http.message.BasicClassicHttpResponse(200);
-        response.addHeader("content-type", contentType);
-        response.setEntity(new ByteArrayEntity(body, null));
-        return new UpstreamResponse(request, response);
-    }
-
     /** Connections opened before a SnapStart snapshot are dead after restore: drop every idle one. */
     public void dropIdleConnections() {
         pool.closeIdle(TimeValue.ZERO_MILLISECONDS);

@@ -25,12 +25,6 @@ public final class UpstreamStep implements Interceptor {
     /** Bodies larger than this are still proxied, but their usage is not parsed. */
     private static final int MAX_USAGE_JSON = 8 * 1024 * 1024;
 
-    private static final byte[] PRIMING_JSON = ("{\"id\":\"prime\",\"object\":\"chat.completion\",\"model\":\"prime\","
-            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"}}],"
-            + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    private static final byte[] PRIMING_SSE = ("data: {\"choices\":[{\"delta\":{\"content\":\"ok\"}}]}\n\n"
-            + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1}}\n\ndata: [DONE]\n\n")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
     private final UpstreamClient client;
     private final int captureBytes;
@@ -62,12 +56,8 @@ public final class UpstreamStep implements Interceptor {
             exchange.answer().attempt();
             UpstreamClient.UpstreamResponse response;
             try {
-                response = exchange.priming()
-                        ? client.primed(request.method(), proxied.route().upstreamUri(), upstreamHeaders,
-                                proxied.stream() ? "text/event-stream" : "application/json",
-                                proxied.stream() ? PRIMING_SSE : PRIMING_JSON)
-                        : client.send(request.method(), proxied.route().upstreamUri(), upstreamHeaders, request.body(),
-                                policy.timeout(), exchange::onClientLeaving);
+                response = client.send(request.method(), proxied.route().upstreamUri(), upstreamHeaders,
+                        request.body(), policy.timeout(), exchange::onClientLeaving);
             } catch (GatewayException failure) {
                 leaveIfClientLeft(exchange);
                 long wait = attempt < policy.maxAttempts() ? policy.delayBefore(attempt + 1, null) : -1;

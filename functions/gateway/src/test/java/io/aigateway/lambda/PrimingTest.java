@@ -16,7 +16,7 @@ class PrimingTest {
         try (StubUpstream stub = new StubUpstream();
              Harness gw = Harness.forProvider("openai", stub.baseUri().resolve("/v1"))) {
             stub.on("/v1/chat/completions", StubUpstream.json(200, StubUpstream.CHAT_COMPLETION));
-            Priming.run(gw.app);
+            assertEquals(9, Priming.run(gw.app), "every synthetic request went through the real pipeline");
             Thread.sleep(300); // anything asynchronous would have landed by now
             assertEquals(0, stub.calls.get(), "no provider call");
             assertTrue(gw.metrics.isEmpty(), "no metrics document: " + gw.metrics);

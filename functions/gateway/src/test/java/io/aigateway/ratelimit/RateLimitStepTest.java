@@ -72,17 +72,13 @@ class RateLimitStepTest {
     }
 
     private static RequestContext exchange(GatewaySettings settings, String ip, String... headers) {
-        return exchange(false, settings, ip, headers);
-    }
-
-    private static RequestContext exchange(boolean priming, GatewaySettings settings, String ip, String... headers) {
         Headers.Builder h = Headers.builder().add("content-type", "application/json");
         for (int i = 0; i < headers.length; i += 2) {
             h.add(headers[i], headers[i + 1]);
         }
         Headers built = h.build();
         RequestContext ex = new RequestContext(GatewayRequest.of("POST", "/v1/a/g/openai/chat/completions", "", built,
-                "{}".getBytes(StandardCharsets.UTF_8), ip), "log-1", priming);
+                "{}".getBytes(StandardCharsets.UTF_8), ip), "log-1");
         ex.addressedTo("a", "g");
         ex.configure(settings, RequestOptions.parse(built), null);
         return ex;
@@ -405,17 +401,6 @@ class RateLimitStepTest {
         RequestContext ex2 = exchange(closed, "10.0.0.1");
         assertEquals(429, run(step, ex2).status());
         assertEquals(1, ex2.storeErrors());
-    }
-
-    @Test
-    void primingResolvesLimitsButCallsNoStore() throws Exception {
-        RateLimitStep step = step();
-        GatewaySettings s = settings("{\"rate_limiting_limit\":1,\"rate_limiting_interval\":60}");
-        for (int i = 0; i < 3; i++) {
-            RequestContext ex = exchange(true, s, "127.0.0.1");
-            assertEquals(200, run(step, ex).status());
-        }
-        assertEquals(0, StoreClients.totalCalls(stats));
     }
 
     @Test
