@@ -11,6 +11,7 @@ import io.aigateway.admin.AdminAuth;
 import io.aigateway.auth.AuthStep;
 import io.aigateway.auth.GatewayTokens;
 import io.aigateway.config.SettingsCache;
+import io.aigateway.config.DynamoSettingsStore;
 import io.aigateway.config.SettingsStore;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.extension.PluginRequestStep;
@@ -196,7 +197,7 @@ public final class GatewayApp implements AutoCloseable {
                 config.logPayloadBytes(), LogRedactor.NONE, CostCalculator.standard());
         RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
         GatewayTokens tokens = new GatewayTokens(dynamo, config.tableName(), config.settingsRefreshMillis());
-        SettingsStore settingsStore = new SettingsStore(dynamo, config.tableName(), config.env());
+        SettingsStore settingsStore = new DynamoSettingsStore(dynamo, config.tableName(), config.env());
         SettingsCache settings = new SettingsCache(settingsStore, config, background, config.settingsRefreshMillis());
 
         PluginRunners pluginRunners = new PluginRunners(plugins, new HookClient());

@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Store failure or timeout: the request proceeds and {@code storeErrors} is counted (fail open), unless the
  *       gateway has {@code rate_limiting_fail_closed: true}: then 429 saying the limiter is unavailable.</li>
  * </ul>
- * No limit configured: no store call. SnapStart priming resolves the limits but calls no store.
+ * No limit configured: no store call.
  */
 public final class RateLimitStep implements Interceptor {
     private static final Logger LOG = LoggerFactory.getLogger(RateLimitStep.class);
@@ -60,16 +60,16 @@ public final class RateLimitStep implements Interceptor {
     static final long UNAVAILABLE_RETRY_SECONDS = 5;
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-    private final RateLimiter limiter;
+    private final RateCounters limiter;
     private final long deadlineNanos;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
-    public RateLimitStep(RateLimiter limiter) {
+    public RateLimitStep(RateCounters limiter) {
         this(limiter, DEFAULT_DEADLINE);
     }
 
-    public RateLimitStep(RateLimiter limiter, Duration deadline) {
+    public RateLimitStep(RateCounters limiter, Duration deadline) {
         this.limiter = limiter;
         this.deadlineNanos = deadline.toNanos();
     }

@@ -41,7 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Store failures (any SDK exception other than the failed condition) are thrown to the caller, which decides
  * between failing open and closed.
  */
-public final class RateLimiter {
+public final class RateLimiter implements RateCounters {
     static final String SORT_KEY = "w";
     static final String COUNT = "c";
     /** A window this long after its end is taken as closed for good (clock skew between instances). */
@@ -106,6 +106,7 @@ public final class RateLimiter {
      *
      * @throws software.amazon.awssdk.core.exception.SdkException when the store fails
      */
+    @Override
     public Decision acquire(String gatewayId, String scope, int limit, int intervalSeconds, RateLimitTechnique technique) {
         if (limit < 1 || intervalSeconds < 1) {
             throw new IllegalArgumentException("limit and interval must be positive");
@@ -152,6 +153,7 @@ public final class RateLimiter {
      * Gives back one request counted by an allowed {@link Decision} (another limit refused the request, so it never
      * ran). Never takes a counter below zero and never creates an item.
      */
+    @Override
     public void refund(Decision decision) {
         if (!decision.allowed()) {
             return;

@@ -73,7 +73,7 @@ class SettingsCacheBoundsTest {
 
     @Test
     void thousandsOfRandomIdsCostBoundedMemoryAndReads() {
-        SettingsStore store = new SettingsStore(client(), table, Map.of());
+        SettingsStore store = new DynamoSettingsStore(client(), table, Map.of());
         for (int i = 0; i < 3; i++) {
             store.put(stored("real-" + i));
         }
@@ -135,9 +135,9 @@ class SettingsCacheBoundsTest {
                 }
             }
         };
-        new SettingsStore(client(), table, Map.of()).put(stored("busy"));
+        new DynamoSettingsStore(client(), table, Map.of()).put(stored("busy"));
         long before = getItems();
-        SettingsStore store = new SettingsStore(client(slow), table, Map.of());
+        SettingsStore store = new DynamoSettingsStore(client(slow), table, Map.of());
         SettingsCache cache = new SettingsCache(store, GatewayConfig.fromEnv(Map.of("GATEWAY_TABLE", table)),
                 background, 5_000);
         List<Future<SettingsCache.Lookup>> lookups = new ArrayList<>();
@@ -156,7 +156,7 @@ class SettingsCacheBoundsTest {
 
     @Test
     void anUnconfiguredIdIsRememberedAndRefreshedWithinTheBudget() {
-        SettingsStore store = new SettingsStore(client(), table, Map.of());
+        SettingsStore store = new DynamoSettingsStore(client(), table, Map.of());
         SettingsCache cache = new SettingsCache(store, GatewayConfig.fromEnv(Map.of("GATEWAY_TABLE", table)),
                 background, 1_000, new SettingsCache.Limits(100, 50, TimeUnit.HOURS.toNanos(1), 10, 20), now::get);
         for (int i = 0; i < 100; i++) {
