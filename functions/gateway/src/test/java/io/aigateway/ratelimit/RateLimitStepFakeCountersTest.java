@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RateLimitStepFakeCountersTest {
 
     /** Counters that allow {@code allow} requests per scope, or fail every call. */
-    private static final class FakeCounters implements RateCounters {
+    private static class FakeCounters implements RateCounters {
         final Map<String, Integer> counts = new java.util.concurrent.ConcurrentHashMap<>();
         final List<RateLimiter.Decision> refunded = new ArrayList<>();
         final int allow;
