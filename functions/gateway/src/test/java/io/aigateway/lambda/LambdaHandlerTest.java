@@ -117,6 +117,34 @@ class LambdaHandlerTest {
     }
 
     @Test
+    void largeTextAnswersGoGzippedToClientsThatAcceptIt() throws Exception {
+        String big = StubUpstream.CHAT_COMPLETION.replace("\"content\":\"", "\"content\":\"" + "lorem ipsum ".repeat(4000));
+        stub.on("/v1/chat/completions", StubUpstream.json(200, big));
+        APIGatewayV2HTTPEvent gzipOk = event("chat-completion.json");
+        Map<String, String> headers = new java.util.HashMap<>(gzipOk.getHeaders());
+        headers.put("accept-encoding", "gzip, deflate");
+        gzipOk.setHeaders(headers);
+        APIGatewayV2HTTPResponse r = handler.handleRequest(gzipOk, null);
+        assertEquals(200, r.getStatusCode());
+        assertEquals("gzip", r.getHeaders().get("content-encoding"));
+        assertTrue(r.getIsBase64Encoded());
+        assertTrue(r.getBody().length() < big.length() / 4, "compressed: " + r.getBody().length());
+        try (var in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(
+                Base64.getDecoder().decode(r.getBody())))) {
+            assertEquals(big, new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        APIGatewayV2HTTPEvent plain = event("chat-completion.json");
+        Map<String, String> noGzip = new java.util.HashMap<>(plain.getHeaders());
+        noGzip.remove("accept-encoding");
+        noGzip.put("accept-encoding", "identity");
+        plain.setHeaders(noGzip);
+        APIGatewayV2HTTPResponse p = handler.handleRequest(plain, null);
+        assertNull(p.getHeaders().get("content-encoding"));
+        assertEquals(big, p.getBody());
+    }
+
+    @Test
     void streamingChatIsReturnedWholeAsEventStream() throws Exception {
         List<String> events = StubUpstream.openAiChunks("Par", "is");
         stub.on("/v1/chat/completions", stub.sse(events, 5));
