@@ -5,6 +5,10 @@ import io.aigateway.analytics.AnalyticsApi;
 import io.aigateway.analytics.Rollups;
 import io.aigateway.cache.CacheStep;
 import io.aigateway.cache.CacheStore;
+import io.aigateway.compat.CompatTranslators;
+import io.aigateway.compatapi.CompatEndpoint;
+import io.aigateway.compatapi.CompatSteps;
+import io.aigateway.upstream.UniversalStep;
 import io.aigateway.ratelimit.RateLimitStep;
 import io.aigateway.ratelimit.RateLimiter;
 import io.aigateway.admin.AdminAuth;
@@ -229,8 +233,10 @@ public final class GatewayApp implements AutoCloseable {
         // On Lambda the environment may be frozen as soon as a response completes: what must outlive the response
         // (a cache fill) finishes first. Elsewhere it finishes in the background.
         boolean settle = config.env().containsKey("AWS_LAMBDA_FUNCTION_NAME");
+        CompatEndpoint compat = new CompatEndpoint(routes, new CompatTranslators());
+        Interceptor universal = new UniversalStep(routes, providerSteps, List.of(new CompatSteps(compat)));
         Gateway gateway = new Gateway(config, routes, settings, requestSteps, providerSteps, recorder, admin,
-                new LogIds(), settle);
+                new LogIds(), settle, compat, universal);
         List<AutoCloseable> closing = new java.util.ArrayList<>(owned);
         closing.add(pluginRunners);
         closing.add(plugins);
