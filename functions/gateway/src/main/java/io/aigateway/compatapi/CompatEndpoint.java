@@ -105,6 +105,7 @@ public final class CompatEndpoint {
         }
         ObjectNode body = body(client.body());
         String asked = body.path("model").isTextual() ? body.get("model").asText() : null;
+        ex.routeTrace().requested(asked);
         CompatModel model = CompatModel.parse(ModelNames.resolve(asked, ex.settings()));
         return switch (model) {
             case CompatModel.ProviderModel pm -> new Plan.Direct(

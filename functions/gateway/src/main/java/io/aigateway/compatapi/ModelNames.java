@@ -12,6 +12,6 @@ final class ModelNames {
         if (asked == null || settings == null) {
             return asked;
         }
-        return asked;
+        return settings.modelAliases().getOrDefault(asked, asked);
     }
 }
