@@ -22,22 +22,33 @@ final class ProviderAuth {
     private ProviderAuth() {
     }
 
-    /** {@code headers} with the client's key moved where {@code provider} reads it. */
+    /**
+     * {@code headers} with the client's key moved where {@code provider} reads it. Another provider's key header
+     * (a client of a route across providers sends each provider's key in that provider's header) never goes along.
+     */
     static Headers.Builder apply(String provider, Headers.Builder headers, Headers client) {
+        String own = KEY_HEADER.get(provider);
+        KEY_HEADER.values().forEach(h -> {
+            if (!h.equals(own)) {
+                headers.remove(h);
+            }
+        });
         String authorization = client.firstOrNull("authorization");
         if (BEDROCK.equals(provider)) {
             checkBedrock(authorization);
             return headers;
         }
-        String header = KEY_HEADER.get(provider);
         String key = bearer(authorization);
-        if (header == null || key == null || client.contains(header)) {
-            return headers; // no mapping, no key, or the client already put it where the provider reads it
+        if (own == null || key == null) {
+            return headers; // the provider reads the bearer token itself, or there is none
+        }
+        if (client.contains(own)) {
+            return headers.remove("authorization"); // the client put the key where the provider reads it already
         }
         if ("azure-openai".equals(provider) && key.startsWith("eyJ")) {
             return headers; // a Microsoft Entra ID token (a JWT): Azure takes it as a bearer token
         }
-        return headers.remove("authorization").set(header, key);
+        return headers.remove("authorization").set(own, key);
     }
 
     /**
