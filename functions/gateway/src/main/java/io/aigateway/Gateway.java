@@ -1,6 +1,10 @@
 package io.aigateway;
 
 import io.aigateway.admin.AdminApi;
+import io.aigateway.compat.CompatTranslators;
+import io.aigateway.compat.UnsupportedParameterException;
+import io.aigateway.compatapi.CompatEndpoint;
+import io.aigateway.compatapi.CompatErrors;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.config.SettingsCache;
 import io.aigateway.core.ChunkSink;
@@ -49,6 +53,8 @@ public final class Gateway {
     private final SettingsCache settings;
     private final List<Interceptor> direct;
     private final List<Interceptor> universal;
+    private final List<Interceptor> requestSteps;
+    private final CompatEndpoint compat;
     private final RequestRecorder recorder;
     private final AdminApi admin;
     private final LogIds ids;
@@ -63,12 +69,26 @@ public final class Gateway {
     public Gateway(GatewayConfig config, RouteParser routes, SettingsCache settings, List<Interceptor> requestSteps,
                    List<Interceptor> providerSteps, RequestRecorder recorder, AdminApi admin, LogIds ids,
                    boolean settle) {
+        this(config, routes, settings, requestSteps, providerSteps, recorder, admin, ids, settle,
+                new CompatEndpoint(routes, new CompatTranslators()), null);
+    }
+
+    /**
+     * @param compat    the OpenAI-compatible endpoint ({@code /compat/...})
+     * @param universalStep the universal endpoint's step; null: one over {@code providerSteps} without compat steps
+     */
+    public Gateway(GatewayConfig config, RouteParser routes, SettingsCache settings, List<Interceptor> requestSteps,
+                   List<Interceptor> providerSteps, RequestRecorder recorder, AdminApi admin, LogIds ids,
+                   boolean settle, CompatEndpoint compat, Interceptor universalStep) {
         this.settle = settle;
+        this.requestSteps = List.copyOf(requestSteps);
+        this.compat = compat;
         this.config = config;
         this.routes = routes;
         this.settings = settings;
         this.direct = concat(requestSteps, providerSteps);
-        this.universal = concat(requestSteps, List.of(new UniversalStep(routes, providerSteps)));
+        this.universal = concat(requestSteps, List.of(universalStep != null ? universalStep
+                : new UniversalStep(routes, providerSteps)));
         this.recorder = recorder;
         this.admin = admin;
         this.ids = ids;
@@ -146,6 +166,9 @@ public final class Gateway {
                 }
                 return recorded(ex, StepChain.run(universal, ex, new ProxyRequest(request, null, null, false, null)));
             }
+            if (CompatEndpoint.SLUG.equals(gp.providerSlug())) {
+                return compat(ex, request, gp.rest());
+            }
             ProxyRoute route = routes.parse(gp, request.rawQuery());
             RequestBodyInfo body = RequestBodyInfo.inspect(request.body());
             return recorded(ex, StepChain.run(direct, ex, new ProxyRequest(request, route, body.modelFor(route),
@@ -156,6 +179,28 @@ public final class Gateway {
             LOG.error("unexpected failure on {} {}", request.method(), safePath(request.rawPath()), e);
             return failed(ex, new GatewayException(ErrorCode.INTERNAL,
                     "The gateway failed unexpectedly; the failure was logged."));
+        }
+    }
+
+    /**
+     * The OpenAI-compatible endpoint: the request becomes a provider request that runs the same steps as a direct
+     * one (or a dynamic route, which runs them per model it tries), and the answer and every refusal come back in
+     * OpenAI's format, whichever provider answered.
+     */
+    private GatewayResponse compat(RequestContext ex, GatewayRequest request, String rest) {
+        try {
+            return switch (compat.plan(ex, request, rest)) {
+                case CompatEndpoint.Plan.Direct d ->
+                        recorded(ex, d.call().answer().translate(StepChain.run(direct, ex, d.call().request())));
+                case CompatEndpoint.Plan.Routed r ->
+                        recorded(ex, StepChain.run(concat(requestSteps, List.of(r.runner())), ex, r.request()));
+            };
+        } catch (UnsupportedParameterException e) {
+            ex.answer().fail(ErrorCode.COMPAT_UNSUPPORTED);
+            return recorded(ex, CompatErrors.unsupported(e));
+        } catch (GatewayException e) {
+            ex.answer().fail(e.code());
+            return recorded(ex, ErrorShape.OPENAI.response(e));
         }
     }
 

@@ -5,6 +5,14 @@ import io.aigateway.analytics.AnalyticsApi;
 import io.aigateway.analytics.Rollups;
 import io.aigateway.cache.CacheStep;
 import io.aigateway.cache.CacheStore;
+import io.aigateway.compat.CompatTranslators;
+import io.aigateway.compatapi.CompatEndpoint;
+import io.aigateway.compatapi.CompatSteps;
+import io.aigateway.compatapi.DynamicRoutes;
+import io.aigateway.routes.RouteBook;
+import io.aigateway.routes.RouteStore;
+import io.aigateway.routes.RoutesAdmin;
+import io.aigateway.upstream.UniversalStep;
 import io.aigateway.ratelimit.RateLimitStep;
 import io.aigateway.ratelimit.RateLimiter;
 import io.aigateway.admin.AdminAuth;
@@ -205,9 +213,10 @@ public final class GatewayApp implements AutoCloseable {
         // The pipeline, in order. Each step may answer early or hand on; Gateway runs routing before them and
         // the request's record after them. Plug-ins and hooks run at their two points: before the cache (the
         // request) and after it (the answer, so a blocked or flagged answer is never stored).
+        RateLimiter limiter = new RateLimiter(dynamo, config.tableName(), Clock.systemUTC());
         List<Interceptor> requestSteps = List.of(
                 new AuthStep(tokens),
-                new RateLimitStep(new RateLimiter(dynamo, config.tableName(), Clock.systemUTC())));
+                new RateLimitStep(limiter));
         List<Interceptor> providerSteps = List.of(
                 new PluginRequestStep(pluginRunners),
                 new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background,
@@ -229,8 +238,17 @@ public final class GatewayApp implements AutoCloseable {
         // On Lambda the environment may be frozen as soon as a response completes: what must outlive the response
         // (a cache fill) finishes first. Elsewhere it finishes in the background.
         boolean settle = config.env().containsKey("AWS_LAMBDA_FUNCTION_NAME");
+        // The OpenAI-compatible endpoint, its dynamic routes (each model element runs the provider steps), and
+        // compat steps on the universal endpoint.
+        CompatTranslators translators = new CompatTranslators();
+        CompatEndpoint compat = new CompatEndpoint(routes, translators);
+        RouteStore routeStore = new RouteStore(dynamo, config.tableName(), p -> translators.chat(p).isPresent());
+        RouteBook routeBook = new RouteBook(routeStore, config.settingsRefreshMillis());
+        compat.withRoutes(new DynamicRoutes(routeBook, compat, providerSteps, limiter, DynamicRoutes.threadLocal()));
+        admin.serveRoutes(new RoutesAdmin(routeStore, routeBook));
+        Interceptor universal = new UniversalStep(routes, providerSteps, List.of(new CompatSteps(compat)));
         Gateway gateway = new Gateway(config, routes, settings, requestSteps, providerSteps, recorder, admin,
-                new LogIds(), settle);
+                new LogIds(), settle, compat, universal);
         List<AutoCloseable> closing = new java.util.ArrayList<>(owned);
         closing.add(pluginRunners);
         closing.add(plugins);

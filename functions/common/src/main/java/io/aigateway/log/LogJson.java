@@ -65,6 +65,10 @@ public final class LogJson {
             ObjectNode notes = o.putObject("annotations");
             log.annotations().forEach(notes::put);
         }
+        o.put("requested_model", log.requestedModel());
+        o.put("route", log.route());
+        o.put("route_version", log.routeVersion());
+        log.routePath().forEach(o.putArray("route_path")::add);
         o.put("cost", log.cost());
         o.put("cost_saved", log.costSaved());
         o.put("cost_estimated", log.costEstimated());
@@ -134,7 +138,19 @@ public final class LogJson {
                 longOrNull(o, "tokens_cache_write"),
                 longOrNull(o, "tokens_reasoning"),
                 text(o, "blocked_by"),
-                strings(o.path("annotations")));
+                strings(o.path("annotations")),
+                text(o, "requested_model"),
+                text(o, "route"),
+                o.hasNonNull("route_version") ? o.get("route_version").asInt() : null,
+                list(o.get("route_path")));
+    }
+
+    private static List<String> list(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        if (array != null && array.isArray()) {
+            array.forEach(n -> out.add(n.asText()));
+        }
+        return out;
     }
 
     private static String text(JsonNode o, String field) {

@@ -621,6 +621,14 @@ public final class LogStore {
             log.annotations().forEach((k, v) -> notes.put(k, s(v)));
             item.put("annotations", AttributeValue.fromM(notes));
         }
+        putIfPresent(item, "requested_model", log.requestedModel());
+        putIfPresent(item, "route", log.route());
+        if (log.routeVersion() != null) {
+            item.put("route_version", n(log.routeVersion()));
+        }
+        if (!log.routePath().isEmpty()) {
+            item.put("route_path", AttributeValue.fromL(log.routePath().stream().map(LogStore::s).toList()));
+        }
         if (log.cost() != null) {
             item.put("cost", AttributeValue.fromN(decimal(log.cost())));
         }
@@ -702,7 +710,12 @@ public final class LogStore {
                 item.containsKey("tokens_cache_write") ? num(item, "tokens_cache_write") : null,
                 item.containsKey("tokens_reasoning") ? num(item, "tokens_reasoning") : null,
                 str(item, "blocked_by"),
-                item.containsKey("annotations") ? annotations(item.get("annotations")) : Map.of());
+                item.containsKey("annotations") ? annotations(item.get("annotations")) : Map.of(),
+                str(item, "requested_model"),
+                str(item, "route"),
+                item.containsKey("route_version") ? (int) num(item, "route_version") : null,
+                item.containsKey("route_path")
+                        ? item.get("route_path").l().stream().map(AttributeValue::s).toList() : List.of());
     }
 
     private static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {

@@ -50,9 +50,31 @@ public record RequestLog(
         Long tokensCacheWrite,
         Long tokensReasoning,
         String blockedBy,
-        Map<String, String> annotations) {
+        Map<String, String> annotations,
+        String requestedModel,
+        String route,
+        Integer routeVersion,
+        List<String> routePath) {
     public RequestLog {
         annotations = annotations == null ? Map.of() : annotations;
+        routePath = routePath == null ? List.of() : List.copyOf(routePath);
+    }
+
+    /** A log without the OpenAI-compatible endpoint's fields (no requested model, no dynamic route). */
+    public RequestLog(String id, long createdAt, String gateway, String provider, String model, String method,
+                      String path, int statusCode, boolean success, boolean cached, boolean stream, long duration,
+                      long timeToFirstByte, long upstreamDuration, Long tokensIn, Long tokensOut,
+                      Map<String, Object> metadata, String eventId, String userAgent, long requestSize,
+                      long responseSize, String requestHead, String responseHead, int attempts, Integer errorCode,
+                      String outcome, Integer step, List<Integer> failedSteps, String cacheNote, Double cost,
+                      Double costSaved, boolean costEstimated, Integer feedback, Double score, long expiresAt,
+                      Long tokensCached, Long tokensCacheWrite, Long tokensReasoning, String blockedBy,
+                      Map<String, String> annotations) {
+        this(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration,
+                timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize,
+                responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote,
+                cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite,
+                tokensReasoning, blockedBy, annotations, null, null, null, List.of());
     }
 
 
@@ -76,7 +98,8 @@ public record RequestLog(
                 duration, timeToFirstByte, upstreamDuration, tokensIn, tokensOut, newMetadata, eventId, userAgent,
                 requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps,
                 cacheNote, cost, costSaved, costEstimated, newFeedback, newScore, expiresAt, tokensCached,
-                tokensCacheWrite, tokensReasoning, blockedBy, annotations);
+                tokensCacheWrite, tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion,
+                routePath);
     }
 
     /** An empty builder: name each field, so adding one never shifts the others. */
@@ -126,6 +149,10 @@ public record RequestLog(
         private Long tokensReasoning;
         private String blockedBy;
         private Map<String, String> annotations = Map.of();
+        private String requestedModel;
+        private String route;
+        private Integer routeVersion;
+        private List<String> routePath = List.of();
 
         private Builder() {
         }
@@ -330,8 +357,22 @@ public record RequestLog(
             return this;
         }
 
+        /** The {@code model} a /compat request named (an alias, {@code dynamic/{route}} or {@code provider/model}). */
+        public Builder requestedModel(String value) {
+            this.requestedModel = value;
+            return this;
+        }
+
+        /** The dynamic route the request ran, its version, and the element ids it went through. */
+        public Builder route(String name, Integer version, List<String> path) {
+            this.route = name;
+            this.routeVersion = version;
+            this.routePath = path;
+            return this;
+        }
+
         public RequestLog build() {
-            return new RequestLog(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration, timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote, cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite, tokensReasoning, blockedBy, annotations);
+            return new RequestLog(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration, timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote, cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite, tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion, routePath);
         }
     }
 }

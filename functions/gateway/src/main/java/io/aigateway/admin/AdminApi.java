@@ -54,6 +54,7 @@ public final class AdminApi {
     private java.util.function.Supplier<io.aigateway.recording.RecordCounters> records =
             () -> new io.aigateway.recording.RecordCounters("none", 0, 0, 0, 0, 0, 0);
     private final java.util.concurrent.atomic.LongAdder proxied = new java.util.concurrent.atomic.LongAdder();
+    private io.aigateway.routes.RoutesAdmin routes;
 
     public AdminApi(AdminAuth auth, LogStore logs, SettingsStore settings, SettingsCache settingsCache,
                     GatewayTokens tokens, GatewayConfig config, StoreStats stats, AnalyticsApi analytics,
@@ -124,6 +125,9 @@ public final class AdminApi {
             root.set("result", analytics.query(gateway, QueryString.parse(request.rawQuery())));
             return ok(root);
         }
+        if ("routes".equals(section) && routes != null) {
+            return routes.handle(gateway, java.util.Arrays.copyOfRange(parts, 2, parts.length), request);
+        }
         if ("tokens".equals(section) && parts.length == 2) {
             return switch (method) {
                 case "GET" -> listTokens(gateway);
@@ -139,6 +143,11 @@ public final class AdminApi {
             return ok(envelope());
         }
         throw notFound();
+    }
+
+    /** Serves {@code /api/v1/gateways/{id}/routes...} (dynamic routes). */
+    public void serveRoutes(io.aigateway.routes.RoutesAdmin routesAdmin) {
+        this.routes = routesAdmin;
     }
 
     /** Where /api/v1/stats reads what became of the request records. */

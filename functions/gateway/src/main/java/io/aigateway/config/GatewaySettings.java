@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
  * @param plugins               Java plug-ins run for this gateway, in order (see io.aigateway.plugin); a PUT checks
  *                              their names and configs against the loaded plug-ins (AdminApi), the stored form is
  *                              read by shape only
+ * @param modelAliases          {@code model_aliases}: names the OpenAI-compatible endpoint accepts as {@code model},
+ *                              each standing for a {@code provider/model} or {@code dynamic/route}
  * @param hooks                 HTTP hooks called for this gateway's requests and answers
  */
 public record GatewaySettings(
@@ -58,7 +60,8 @@ public record GatewaySettings(
         boolean cacheKeyShared,
         List<String> corsOrigins,
         List<PluginSettings> plugins,
-        List<HookSettings> hooks) {
+        List<HookSettings> hooks,
+        Map<String, String> modelAliases) {
 
     public static final int MIN_CACHE_TTL = 60;
     public static final int MAX_CACHE_TTL = 30 * 86_400;
@@ -93,7 +96,7 @@ public record GatewaySettings(
                 envInt(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30),
                 envInt(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000),
                 Map.of(),
-                0, 0, false, List.of(), List.of(), List.of()).validated();
+                0, 0, false, List.of(), List.of(), List.of(), Map.of()).validated();
     }
 
     /**
@@ -108,7 +111,7 @@ public record GatewaySettings(
         return new GatewaySettings(newId, cacheTtl, collectLogs, rateLimitingLimit, rateLimitingInterval,
                 rateLimitingTechnique, rateLimitingRules, rateLimitingFailClosed, authentication, retryMaxAttempts,
                 retryDelay, retryBackoff, logRetentionDays, requestTimeout, priceOverrides, createdAt, modifiedAt,
-                cacheKeyShared, corsOrigins, plugins, hooks);
+                cacheKeyShared, corsOrigins, plugins, hooks, modelAliases);
     }
 
     /** Applies a PUT body on top of these settings; unknown or invalid fields are a 400 naming the field. */
@@ -134,6 +137,7 @@ public record GatewaySettings(
         List<String> origins = corsOrigins;
         List<PluginSettings> pluginList = plugins;
         List<HookSettings> hookList = hooks;
+        Map<String, String> aliases = modelAliases;
         Iterator<Map.Entry<String, JsonNode>> fields = patch.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
@@ -158,12 +162,13 @@ public record GatewaySettings(
                 case "cors_origins" -> origins = origins(f.getKey(), v);
                 case "plugins" -> pluginList = PluginSettings.listFromStored(v);
                 case "hooks" -> hookList = keepMaskedValues(HookSettings.listFromJson(v), hooks);
+                case "model_aliases" -> aliases = aliases(f.getKey(), v);
                 default -> throw bad(f.getKey(), "is not a gateway setting");
             }
         }
         return new GatewaySettings(id, cacheTtl, collectLogs, rlLimit, rlInterval, rlTechnique, rules, failClosed, auth,
                 attempts, delay, backoff, retention, timeout, prices, createdAt == 0 ? now : createdAt, now, keyShared,
-                origins, pluginList, hookList)
+                origins, pluginList, hookList, aliases)
                 .validated();
     }
 
@@ -214,6 +219,8 @@ public record GatewaySettings(
         corsOrigins.forEach(o.putArray("cors_origins")::add);
         o.set("plugins", PluginSettings.toJson(plugins));
         o.set("hooks", HookSettings.toJson(hooks));
+        ObjectNode aliasNode = o.putObject("model_aliases");
+        new java.util.TreeMap<>(modelAliases).forEach(aliasNode::put);
         if (createdAt > 0) {
             o.put("created_at", java.time.Instant.ofEpochMilli(createdAt).toString());
             o.put("modified_at", java.time.Instant.ofEpochMilli(modifiedAt).toString());
@@ -269,7 +276,41 @@ public record GatewaySettings(
                 merged.rateLimitingInterval, merged.rateLimitingTechnique, merged.rateLimitingRules,
                 merged.rateLimitingFailClosed, merged.authentication, merged.retryMaxAttempts, merged.retryDelay,
                 merged.retryBackoff, merged.logRetentionDays, merged.requestTimeout, merged.priceOverrides, created,
-                modified, merged.cacheKeyShared, merged.corsOrigins, merged.plugins, merged.hooks);
+                modified, merged.cacheKeyShared, merged.corsOrigins, merged.plugins, merged.hooks, merged.modelAliases);
+    }
+
+    private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}");
+
+    /**
+     * {@code {"fast": "groq/llama-3.1-8b-instant", "smart": "dynamic/support"}}: each name (no '/') stands for a
+     * {@code provider/model} or {@code dynamic/route}; an alias never names another alias.
+     */
+    private static Map<String, String> aliases(String field, JsonNode v) {
+        if (!v.isObject() || v.size() > 100) {
+            throw aliasError(field, "must be an object of at most 100 names, such as {\"fast\": \"groq/llama-3.1-8b-instant\"}");
+        }
+        Map<String, String> out = new java.util.HashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> it = v.properties().iterator();
+        while (it.hasNext()) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            String at = field + "." + name;
+            if (!ALIAS.matcher(name).matches()) {
+                throw aliasError(at, "an alias is 1-100 letters, digits, '.', '_', ':', '@' or '-' (no '/': names with"
+                        + " a slash are provider/model)");
+            }
+            String target = e.getValue().isTextual() ? e.getValue().asText() : "";
+            int slash = target.indexOf('/');
+            if (slash <= 0 || slash == target.length() - 1) {
+                throw aliasError(at, "must be \"{provider}/{model}\" or \"dynamic/{route}\", got " + e.getValue());
+            }
+            out.put(name, target);
+        }
+        return Map.copyOf(out);
+    }
+
+    private static GatewayException aliasError(String field, String what) {
+        return new GatewayException(ErrorCode.ROUTE_INVALID, "Invalid setting '" + field + "': " + what + ".");
     }
 
     private static final Pattern ORIGIN = Pattern.compile("https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?");

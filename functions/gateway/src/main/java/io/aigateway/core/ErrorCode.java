@@ -25,6 +25,8 @@ public enum ErrorCode {
     NUMBER_OUT_OF_RANGE(2041, 400),
     ANSWER_TOO_LARGE(2042, 502),
     PLUGIN_BLOCKED(2043, 403),
+    COMPAT_UNSUPPORTED(2048, 400),
+    ROUTE_INVALID(2049, 400),
     /** The HTTP server transport holds too many request bodies at once (GATEWAY_MAX_INFLIGHT_BODY_MB). */
     REQUEST_BODIES_FULL(2050, 503),
     INTERNAL(2500, 500);

@@ -19,7 +19,8 @@ public enum ErrorShape {
     public static final String CODE_HEADER = "cf-aig-error-code";
 
     private static final Set<String> OPENAI_COMPATIBLE = Set.of("openai", "azure-openai", "groq", "mistral",
-            "deepseek", "openrouter", "perplexity-ai", "grok", "cerebras", "workers-ai", "huggingface");
+            "deepseek", "openrouter", "perplexity-ai", "grok", "cerebras", "workers-ai", "huggingface",
+            "compat"); // the OpenAI-compatible endpoint answers in OpenAI's shape whatever provider it reaches
 
     /** The shape for a provider slug (null or unknown: Cloudflare's). */
     public static ErrorShape forProvider(String slug) {

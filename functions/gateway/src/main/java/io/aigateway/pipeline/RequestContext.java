@@ -47,6 +47,7 @@ public final class RequestContext {
     private Usage usage = new Usage();
     private final Timings timings;
     private final Fallbacks fallbacks = new Fallbacks();
+    private final RouteTrace routeTrace = new RouteTrace();
 
     public RequestContext(GatewayRequest clientRequest, String logId) {
         this.clientRequest = clientRequest;
@@ -162,6 +163,11 @@ public final class RequestContext {
 
     public Fallbacks fallbacks() {
         return fallbacks;
+    }
+
+    /** The OpenAI-compatible endpoint's model as asked, and the dynamic route a request went through. */
+    public RouteTrace routeTrace() {
+        return routeTrace;
     }
 
     public boolean rateLimited() {

@@ -186,6 +186,8 @@ public final class RequestRecorder {
                 .tokensReasoning(usage.reasoningTokens() >= 0 ? usage.reasoningTokens() : null)
                 .blockedBy(ex.blockedBy())
                 .annotations(ex.annotations())
+                .requestedModel(ex.routeTrace().requestedModel())
+                .route(ex.routeTrace().route(), ex.routeTrace().version(), ex.routeTrace().path())
                 .build();
     }
 

@@ -37,10 +37,23 @@ public final class UniversalStep implements Interceptor {
 
     private final RouteParser routes;
     private final List<Interceptor> providerSteps;
+    private final Map<String, StepAdapter> adapters;
 
     public UniversalStep(RouteParser routes, List<Interceptor> providerSteps) {
+        this(routes, providerSteps, List.of());
+    }
+
+    /** @param adapters steps for gateway endpoints rather than providers (the OpenAI-compatible {@code compat}) */
+    public UniversalStep(RouteParser routes, List<Interceptor> providerSteps, List<StepAdapter> adapters) {
         this.routes = routes;
         this.providerSteps = List.copyOf(providerSteps);
+        Map<String, StepAdapter> byName = new java.util.HashMap<>();
+        adapters.forEach(a -> byName.put(a.provider(), a));
+        this.adapters = Map.copyOf(byName);
+    }
+
+    /** A step's provider request and what makes its answer the step's answer (identity for a provider step). */
+    private record Step(ProxyRequest request, java.util.function.UnaryOperator<GatewayResponse> answer) {
     }
 
     /**
@@ -50,18 +63,19 @@ public final class UniversalStep implements Interceptor {
     @Override
     public GatewayResponse intercept(Chain chain) {
         RequestContext ex = chain.context();
-        List<ProxyRequest> steps = parse(ex);
+        List<Step> steps = parse(ex);
         GatewayException lastFailure = null;
         for (int i = 0; i < steps.size(); i++) {
             boolean last = i == steps.size() - 1;
             ex.nextFallbackStep(i);
             try {
-                GatewayResponse response = StepChain.run(providerSteps, ex, steps.get(i));
+                GatewayResponse response = StepChain.run(providerSteps, ex, steps.get(i).request());
                 if (!last && RetryPolicy.retryableStatus(response.status())) {
                     discard(response, ex);
                     ex.fallbacks().failed(i);
                     continue;
                 }
+                response = steps.get(i).answer().apply(response);
                 return response.withHeaders(response.headers().toBuilder().set("cf-aig-step", Integer.toString(i)).build());
             } catch (GatewayException failure) {
                 if (failure.code() != ErrorCode.UPSTREAM_TIMEOUT && failure.code() != ErrorCode.UPSTREAM_UNREACHABLE) {
@@ -83,7 +97,7 @@ public final class UniversalStep implements Interceptor {
         }
     }
 
-    private List<ProxyRequest> parse(RequestContext ex) {
+    private List<Step> parse(RequestContext ex) {
         GatewayRequest client = ex.clientRequest();
         if (!"POST".equals(client.method())) {
             throw new GatewayException(ErrorCode.METHOD_NOT_ALLOWED,
@@ -100,14 +114,14 @@ public final class UniversalStep implements Interceptor {
                     + " steps: [{\"provider\": \"openai\", \"endpoint\": \"chat/completions\", \"headers\": {...}, \"query\": {...}}].");
         }
         RequestOptions clientOptions = ex.options();
-        List<ProxyRequest> steps = new ArrayList<>(array.size());
+        List<Step> steps = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
             steps.add(step(ex, array.get(i), i, clientOptions));
         }
         return steps;
     }
 
-    private ProxyRequest step(RequestContext ex, JsonNode node, int index, RequestOptions clientOptions) {
+    private Step step(RequestContext ex, JsonNode node, int index, RequestOptions clientOptions) {
         String where = "Step " + index + ": ";
         if (!node.isObject() || !node.path("provider").isTextual() || !node.path("endpoint").isTextual()) {
             throw bad(where + "needs \"provider\" and \"endpoint\" strings.");
@@ -120,12 +134,15 @@ public final class UniversalStep implements Interceptor {
             endpoint = endpoint.substring(0, q);
         }
         String rest = endpoint.startsWith("/") ? endpoint : "/" + endpoint;
-        ProxyRoute route;
-        try {
-            route = routes.parse(new RouteParser.GatewayPath(ex.account(), ex.gatewayId(),
-                    node.get("provider").asText(), rest), query);
-        } catch (GatewayException e) {
-            throw new GatewayException(e.code(), where + e.getMessage());
+        StepAdapter adapter = adapters.get(node.get("provider").asText());
+        ProxyRoute route = null;
+        if (adapter == null) {
+            try {
+                route = routes.parse(new RouteParser.GatewayPath(ex.account(), ex.gatewayId(),
+                        node.get("provider").asText(), rest), query);
+            } catch (GatewayException e) {
+                throw new GatewayException(e.code(), where + e.getMessage());
+            }
         }
         Headers.Builder headers = ex.clientRequest().headers().toBuilder().remove("content-length");
         JsonNode stepHeaders = node.path("headers");
@@ -169,8 +186,17 @@ public final class UniversalStep implements Interceptor {
                 config.has("requestTimeout")
                         ? Duration.ofMillis(intIn(config, "requestTimeout", 0, 1, 900_000, where))
                         : base.timeout());
+        if (adapter != null) {
+            try {
+                StepAdapter.Adapted adapted = adapter.adapt(ex, request, rest, policy);
+                return new Step(adapted.request(), adapted.answer());
+            } catch (GatewayException e) {
+                throw new GatewayException(e.code(), where + e.getMessage());
+            }
+        }
         RequestBodyInfo info = RequestBodyInfo.inspect(bytes);
-        return new ProxyRequest(request, route, info.modelFor(route), info.streamFor(route), policy);
+        return new Step(new ProxyRequest(request, route, info.modelFor(route), info.streamFor(route), policy),
+                java.util.function.UnaryOperator.identity());
     }
 
     private static int intIn(JsonNode config, String field, int fallback, int min, int max, String where) {

@@ -60,6 +60,24 @@ class LambdaHandlerTest {
         return Json.MAPPER.readTree(gw.awaitLog(gateway, id)).get("result");
     }
 
+    /** events/compat-chat-completion.json: an OpenAI request for an Anthropic model, answered in OpenAI's format. */
+    @Test
+    void compatEventReachesAnthropicTranslatedAndAnswersInOpenAiFormat() throws Exception {
+        stub.on("/v1/messages", StubUpstream.json(200, """
+                {"id":"msg_1","type":"message","role":"assistant","model":"claude-haiku-4-5","content":[{"type":"text",
+                 "text":"Paris"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":20,"output_tokens":2}}"""));
+        APIGatewayV2HTTPResponse r = handler.handleRequest(event("compat-chat-completion.json"), null);
+        assertEquals(200, r.getStatusCode(), r.getBody());
+        JsonNode answer = Json.MAPPER.readTree(r.getBody());
+        assertEquals("chat.completion", answer.path("object").asText());
+        assertEquals("Paris", answer.at("/choices/0/message/content").asText());
+        assertEquals(22, answer.at("/usage/total_tokens").asInt());
+        StubUpstream.Received up = stub.lastRequest();
+        assertEquals("sk-ant-test-not-a-real-key", up.header("x-api-key"));
+        assertEquals("Answer in one word.", Json.MAPPER.readTree(up.bodyText()).at("/system/0/text").asText());
+        assertEquals("anthropic", logWrittenBeforeReturn(r, "default").path("provider").asText());
+    }
+
     /**
      * On Lambda the record is a stdout line printed before the handler returns (the environment may be frozen right
      * after); the log-ingest function stores it from there. Here: the lines are captured as the handler returns,

@@ -1,0 +1,78 @@
+package io.aigateway.compatapi;
+
+import io.aigateway.compat.UnsupportedParameterException;
+import io.aigateway.core.Headers;
+
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Where each provider wants the key an OpenAI SDK sends as {@code Authorization: Bearer <key>}. Providers that take
+ * a bearer token themselves (the OpenAI-compatible ones, Cohere, Workers AI, Vertex with an OAuth access token, Bedrock
+ * with a Bedrock API key) keep it as it is.
+ */
+final class ProviderAuth {
+    /** Providers whose key goes in a header of its own, not in {@code Authorization}. */
+    private static final Map<String, String> KEY_HEADER = Map.of(
+            "anthropic", "x-api-key",
+            "google-ai-studio", "x-goog-api-key",
+            "azure-openai", "api-key");
+    private static final String BEDROCK = "aws-bedrock";
+
+    private ProviderAuth() {
+    }
+
+    /**
+     * {@code headers} with the client's key moved where {@code provider} reads it. Another provider's key header
+     * (a client of a route across providers sends each provider's key in that provider's header) never goes along.
+     */
+    static Headers.Builder apply(String provider, Headers.Builder headers, Headers client) {
+        String own = KEY_HEADER.get(provider);
+        KEY_HEADER.values().forEach(h -> {
+            if (!h.equals(own)) {
+                headers.remove(h);
+            }
+        });
+        String authorization = client.firstOrNull("authorization");
+        if (BEDROCK.equals(provider)) {
+            checkBedrock(authorization);
+            return headers;
+        }
+        String key = bearer(authorization);
+        if (own == null || key == null) {
+            return headers; // the provider reads the bearer token itself, or there is none
+        }
+        if (client.contains(own)) {
+            return headers.remove("authorization"); // the client put the key where the provider reads it already
+        }
+        if ("azure-openai".equals(provider) && key.startsWith("eyJ")) {
+            return headers; // a Microsoft Entra ID token (a JWT): Azure takes it as a bearer token
+        }
+        return headers.remove("authorization").set(own, key);
+    }
+
+    /**
+     * The gateway can send only what it can authenticate after translating the body: a Bedrock API key (a bearer
+     * token) covers any body, a client's SigV4 signature covers only the body the client signed.
+     */
+    private static void checkBedrock(String authorization) {
+        if (authorization == null || authorization.isBlank()) {
+            throw new UnsupportedParameterException("authorization", BEDROCK, "aws-bedrock through /compat needs a "
+                    + "Bedrock API key sent as 'Authorization: Bearer <key>' (the OpenAI SDK's api_key); this gateway "
+                    + "holds no AWS credentials of its own to sign the translated request with");
+        }
+        if (authorization.toUpperCase(Locale.ROOT).startsWith("AWS4-HMAC-SHA256")) {
+            throw new UnsupportedParameterException("authorization", BEDROCK, "a client's SigV4 signature cannot "
+                    + "cover the body the gateway translates for Bedrock Converse; send a Bedrock API key as "
+                    + "'Authorization: Bearer <key>' instead");
+        }
+    }
+
+    private static String bearer(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        String key = authorization.substring(7).trim();
+        return key.isEmpty() ? null : key;
+    }
+}
