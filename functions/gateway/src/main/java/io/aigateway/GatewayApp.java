@@ -18,6 +18,8 @@ import io.aigateway.ratelimit.RateLimiter;
 import io.aigateway.admin.AdminAuth;
 import io.aigateway.auth.AuthStep;
 import io.aigateway.auth.GatewayTokens;
+import io.aigateway.auth.KeyPolicyStep;
+import io.aigateway.ratelimit.KeyRateLimitStep;
 import io.aigateway.config.SettingsCache;
 import io.aigateway.config.DynamoSettingsStore;
 import io.aigateway.config.SettingsStore;
@@ -216,9 +218,11 @@ public final class GatewayApp implements AutoCloseable {
         RateLimiter limiter = new RateLimiter(dynamo, config.tableName(), Clock.systemUTC());
         List<Interceptor> requestSteps = List.of(
                 new AuthStep(tokens),
-                new RateLimitStep(limiter));
+                new RateLimitStep(limiter),
+                new KeyRateLimitStep(limiter));
         List<Interceptor> providerSteps = List.of(
                 new PluginRequestStep(pluginRunners),
+                new KeyPolicyStep(), // after plug-ins, which may change the request: checks the model actually sent
                 new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background,
                         (gw, provider, model) -> {
                             String line = metrics.storeErrorLine(gw, provider, model);

@@ -24,7 +24,7 @@ import java.util.Map;
  * Hourly counters per gateway and dimension value, kept up to date by the ingest as it stores logs, so analytics
  * never read raw logs one by one.
  * <pre>
- *   pk = AGG#{gateway}#{dimension}#{yyyyMMddHH}    dimension: provider | model | metadata.{key}
+ *   pk = AGG#{gateway}#{dimension}#{yyyyMMddHH}    dimension: provider | model | key | metadata.{key}
  *   sk = {value}#{shard}                          shard 0-3 spreads a hot value's writes
  *   requests, errors, cached, tokens_in, tokens_out, cost, cost_unknown, cost_saved, duration_ms, h{bucket}
  * </pre>
@@ -65,6 +65,9 @@ public final class Rollups {
             delta(deltas, prefix + "provider#" + hour, value(log.provider())).add(log);
             delta(deltas, prefix + "model#" + hour, value(log.model())).add(log);
             log.metadata().forEach((k, v) -> delta(deltas, prefix + "metadata." + k + "#" + hour, value(String.valueOf(v))).add(log));
+            if (log.keyId() != null) {
+                delta(deltas, prefix + "key#" + hour, value(log.keyId())).add(log);
+            }
         }
         int shard = Math.floorMod(batchId.hashCode(), SHARDS);
         List<Delta> all = new ArrayList<>(deltas.values());

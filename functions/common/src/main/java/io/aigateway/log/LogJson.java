@@ -61,6 +61,7 @@ public final class LogJson {
         log.failedSteps().forEach(o.putArray("failed_steps")::add);
         o.put("cache_note", log.cacheNote());
         o.put("blocked_by", log.blockedBy());
+        o.put("key_id", log.keyId());
         if (!log.annotations().isEmpty()) {
             ObjectNode notes = o.putObject("annotations");
             log.annotations().forEach(notes::put);
@@ -142,7 +143,8 @@ public final class LogJson {
                 text(o, "requested_model"),
                 text(o, "route"),
                 o.hasNonNull("route_version") ? o.get("route_version").asInt() : null,
-                list(o.get("route_path")));
+                list(o.get("route_path")),
+                text(o, "key_id"));
     }
 
     private static List<String> list(JsonNode array) {

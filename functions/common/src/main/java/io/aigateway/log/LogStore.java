@@ -616,6 +616,7 @@ public final class LogStore {
         }
         putIfPresent(item, "cache_note", log.cacheNote());
         putIfPresent(item, "blocked_by", log.blockedBy());
+        putIfPresent(item, "key_id", log.keyId());
         if (!log.annotations().isEmpty()) {
             Map<String, AttributeValue> notes = new HashMap<>();
             log.annotations().forEach((k, v) -> notes.put(k, s(v)));
@@ -715,7 +716,8 @@ public final class LogStore {
                 str(item, "route"),
                 item.containsKey("route_version") ? (int) num(item, "route_version") : null,
                 item.containsKey("route_path")
-                        ? item.get("route_path").l().stream().map(AttributeValue::s).toList() : List.of());
+                        ? item.get("route_path").l().stream().map(AttributeValue::s).toList() : List.of(),
+                str(item, "key_id"));
     }
 
     private static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {

@@ -8,7 +8,8 @@ import java.util.Map;
  * Cloudflare has one). Times in milliseconds; -1 where unknown; token counts null when the provider reported none
  * ({@code tokensCached}, {@code tokensCacheWrite} are parts of {@code tokensIn}, {@code tokensReasoning} a part of
  * {@code tokensOut});
- * cost in USD, null when the model's price is unknown (never a made-up 0).
+ * cost in USD, null when the model's price is unknown (never a made-up 0); {@code keyId} the virtual key that made
+ * the request (its identity is in {@code metadata}), null without one.
  */
 public record RequestLog(
         String id,
@@ -54,7 +55,8 @@ public record RequestLog(
         String requestedModel,
         String route,
         Integer routeVersion,
-        List<String> routePath) {
+        List<String> routePath,
+        String keyId) {
     public RequestLog {
         annotations = annotations == null ? Map.of() : annotations;
         routePath = routePath == null ? List.of() : List.copyOf(routePath);
@@ -74,7 +76,7 @@ public record RequestLog(
                 timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize,
                 responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote,
                 cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite,
-                tokensReasoning, blockedBy, annotations, null, null, null, List.of());
+                tokensReasoning, blockedBy, annotations, null, null, null, List.of(), null);
     }
 
 
@@ -99,7 +101,7 @@ public record RequestLog(
                 requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps,
                 cacheNote, cost, costSaved, costEstimated, newFeedback, newScore, expiresAt, tokensCached,
                 tokensCacheWrite, tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion,
-                routePath);
+                routePath, keyId);
     }
 
     /** An empty builder: name each field, so adding one never shifts the others. */
@@ -153,6 +155,7 @@ public record RequestLog(
         private String route;
         private Integer routeVersion;
         private List<String> routePath = List.of();
+        private String keyId;
 
         private Builder() {
         }
@@ -371,8 +374,14 @@ public record RequestLog(
             return this;
         }
 
+        /** The virtual key that made the request (its identity is in the metadata); null without one. */
+        public Builder keyId(String value) {
+            this.keyId = value;
+            return this;
+        }
+
         public RequestLog build() {
-            return new RequestLog(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration, timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote, cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite, tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion, routePath);
+            return new RequestLog(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration, timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote, cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite, tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion, routePath, keyId);
         }
     }
 }

@@ -47,7 +47,7 @@ public final class AdminApi {
     private final LogStore logs;
     private final SettingsStore settings;
     private final SettingsCache settingsCache;
-    private final GatewayTokens tokens;
+    private final KeysAdmin keys;
     private final GatewayConfig config;
     private final StoreStats stats;
     private final AnalyticsApi analytics;
@@ -66,7 +66,7 @@ public final class AdminApi {
         this.logs = logs;
         this.settings = settings;
         this.settingsCache = settingsCache;
-        this.tokens = tokens;
+        this.keys = new KeysAdmin(tokens);
         this.config = config;
     }
 
@@ -128,19 +128,8 @@ public final class AdminApi {
         if ("routes".equals(section) && routes != null) {
             return routes.handle(gateway, java.util.Arrays.copyOfRange(parts, 2, parts.length), request);
         }
-        if ("tokens".equals(section) && parts.length == 2) {
-            return switch (method) {
-                case "GET" -> listTokens(gateway);
-                case "POST" -> createToken(gateway, request.body());
-                default -> throw methodNotAllowed(path, "GET or POST");
-            };
-        }
-        if ("tokens".equals(section) && parts.length == 3) {
-            requireMethod(method, "DELETE");
-            if (!tokens.revoke(gateway, parts[2])) {
-                throw new GatewayException(ErrorCode.ROUTE_NOT_FOUND, "No token with that id in gateway '" + gateway + "'.");
-            }
-            return ok(envelope());
+        if ("tokens".equals(section)) {
+            return keys.handle(method, path, gateway, parts, request.body());
         }
         throw notFound();
     }
@@ -223,35 +212,7 @@ public final class AdminApi {
         return ok(envelope());
     }
 
-    private GatewayResponse listTokens(String gateway) {
-        ObjectNode root = envelope();
-        ArrayNode result = root.putArray("result");
-        for (GatewayTokens.TokenInfo t : tokens.list(gateway)) {
-            ObjectNode o = result.addObject();
-            o.put("id", t.id());
-            o.put("name", t.name());
-            o.put("created_at", Instant.ofEpochMilli(t.createdAt()).toString());
-        }
-        return ok(root);
-    }
-
-    private GatewayResponse createToken(String gateway, byte[] body) {
-        JsonNode json = parseBody(body);
-        JsonNode name = json.get("name");
-        if (name == null || !name.isTextual() || name.asText().isBlank() || name.asText().length() > 128) {
-            throw bad("name must be a string of 1-128 characters, for example {\"name\": \"backend\"}.");
-        }
-        GatewayTokens.Created created = tokens.create(gateway, name.asText(), System.currentTimeMillis());
-        ObjectNode root = envelope();
-        ObjectNode result = root.putObject("result");
-        result.put("id", created.info().id());
-        result.put("name", created.info().name());
-        result.put("token", created.token());
-        result.put("created_at", Instant.ofEpochMilli(created.info().createdAt()).toString());
-        return ok(root);
-    }
-
-    private static JsonNode parseBody(byte[] body) {
+    static JsonNode parseBody(byte[] body) {
         try {
             JsonNode node = Json.MAPPER.readTree(body);
             if (node == null || !node.isObject()) {
@@ -269,7 +230,7 @@ public final class AdminApi {
         }
     }
 
-    private static GatewayException methodNotAllowed(String path, String allowed) {
+    static GatewayException methodNotAllowed(String path, String allowed) {
         return new GatewayException(ErrorCode.METHOD_NOT_ALLOWED, "Use " + allowed + " on " + path + ".");
     }
 
@@ -441,13 +402,13 @@ public final class AdminApi {
         }
     }
 
-    private static ObjectNode envelope() {
+    static ObjectNode envelope() {
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("success", true);
         return root;
     }
 
-    private static GatewayResponse ok(ObjectNode root) {
+    static GatewayResponse ok(ObjectNode root) {
         return GatewayResponse.of(200, Headers.builder().add("content-type", "application/json").build(),
                 new ResponseBody.Bytes(root.toString().getBytes(StandardCharsets.UTF_8)));
     }
@@ -497,12 +458,12 @@ public final class AdminApi {
         return s == null || s.isEmpty() ? null : s;
     }
 
-    private static GatewayException bad(String message) {
+    static GatewayException bad(String message) {
         return new GatewayException(ErrorCode.BAD_REQUEST, message);
     }
 
     private static GatewayException notFound() {
         return new GatewayException(ErrorCode.ROUTE_NOT_FOUND,
-                "No admin route here. Routes: /api/v1/gateways[/{gateway_id}[/logs[/{log_id}]|/tokens[/{token_id}]]].");
+                "No admin route here. Routes: /api/v1/gateways[/{gateway_id}[/logs[/{log_id}]|/tokens[/{token_id}[/rotate|/revoke]]]].");
     }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 
 /**
- * {@code GET /api/v1/gateways/{id}/analytics?from=&to=&group_by=provider|model|metadata.<key>&bucket=hour|day}:
+ * {@code GET /api/v1/gateways/{id}/analytics?from=&to=&group_by=provider|model|key|metadata.<key>&bucket=hour|day}:
  * requests, errors, cached requests, tokens in and out, cost, cost saved, latency p50/p95 per group and per time
  * bucket, from the hourly rollups (one keyed Query per hour, run in parallel).
  */
@@ -39,10 +39,12 @@ public final class AnalyticsApi {
             throw bad("from must be before to.");
         }
         String groupBy = params.getOrDefault("group_by", "provider");
-        if (!groupBy.equals("provider") && !groupBy.equals("model")
+        if (!groupBy.equals("provider") && !groupBy.equals("model") && !groupBy.equals("key")
                 && !(groupBy.startsWith("metadata.") && groupBy.length() > 9 && groupBy.length() <= 73)) {
-            throw bad("group_by must be provider, model or metadata.<key>.");
+            throw bad("group_by must be provider, model, key (the virtual key id) or metadata.<key>.");
         }
+        // provider and model cover every request once; key and metadata only the requests that carry one
+        boolean covering = groupBy.equals("provider") || groupBy.equals("model");
         String bucket = params.getOrDefault("bucket", "hour");
         if (!bucket.equals("hour") && !bucket.equals("day")) {
             throw bad("bucket must be hour or day.");
@@ -68,8 +70,8 @@ public final class AnalyticsApi {
             for (Map.Entry<String, Counters> e : hour.entrySet()) {
                 series.computeIfAbsent(e.getKey(), k -> new TreeMap<>()).computeIfAbsent(slot, s -> new Counters())
                         .add(e.getValue());
-                if (!groupBy.startsWith("metadata.")) {
-                    totals.add(e.getValue()); // every request has exactly one provider and one model
+                if (covering) {
+                    totals.add(e.getValue());
                 }
             }
         }
@@ -92,7 +94,7 @@ public final class AnalyticsApi {
                 c.writeTo(p);
             });
         });
-        if (!groupBy.startsWith("metadata.")) {
+        if (covering) {
             totals.writeTo(root.putObject("totals"));
         }
         return root;

@@ -38,6 +38,7 @@ import java.util.regex.Pattern;
  * @param modelAliases          {@code model_aliases}: names the OpenAI-compatible endpoint accepts as {@code model},
  *                              each standing for a {@code provider/model} or {@code dynamic/route}
  * @param hooks                 HTTP hooks called for this gateway's requests and answers
+ * @param governance            spend and token limits, and provider-key policy ({@link Governance})
  */
 public record GatewaySettings(
         String id,
@@ -61,7 +62,8 @@ public record GatewaySettings(
         List<String> corsOrigins,
         List<PluginSettings> plugins,
         List<HookSettings> hooks,
-        Map<String, String> modelAliases) {
+        Map<String, String> modelAliases,
+        Governance governance) {
 
     public static final int MIN_CACHE_TTL = 60;
     public static final int MAX_CACHE_TTL = 30 * 86_400;
@@ -96,7 +98,7 @@ public record GatewaySettings(
                 envInt(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30),
                 envInt(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000),
                 Map.of(),
-                0, 0, false, List.of(), List.of(), List.of(), Map.of()).validated();
+                0, 0, false, List.of(), List.of(), List.of(), Map.of(), Governance.NONE).validated();
     }
 
     /**
@@ -111,7 +113,7 @@ public record GatewaySettings(
         return new GatewaySettings(newId, cacheTtl, collectLogs, rateLimitingLimit, rateLimitingInterval,
                 rateLimitingTechnique, rateLimitingRules, rateLimitingFailClosed, authentication, retryMaxAttempts,
                 retryDelay, retryBackoff, logRetentionDays, requestTimeout, priceOverrides, createdAt, modifiedAt,
-                cacheKeyShared, corsOrigins, plugins, hooks, modelAliases);
+                cacheKeyShared, corsOrigins, plugins, hooks, modelAliases, governance);
     }
 
     /** Applies a PUT body on top of these settings; unknown or invalid fields are a 400 naming the field. */
@@ -138,6 +140,7 @@ public record GatewaySettings(
         List<PluginSettings> pluginList = plugins;
         List<HookSettings> hookList = hooks;
         Map<String, String> aliases = modelAliases;
+        Governance gov = governance;
         Iterator<Map.Entry<String, JsonNode>> fields = patch.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
@@ -163,13 +166,26 @@ public record GatewaySettings(
                 case "plugins" -> pluginList = PluginSettings.listFromStored(v);
                 case "hooks" -> hookList = keepMaskedValues(HookSettings.listFromJson(v), hooks);
                 case "model_aliases" -> aliases = aliases(f.getKey(), v);
-                default -> throw bad(f.getKey(), "is not a gateway setting");
+                default -> {
+                    if (!Governance.owns(f.getKey())) {
+                        throw bad(f.getKey(), "is not a gateway setting");
+                    }
+                    gov = gov.with(f.getKey(), v);
+                }
             }
         }
         return new GatewaySettings(id, cacheTtl, collectLogs, rlLimit, rlInterval, rlTechnique, rules, failClosed, auth,
                 attempts, delay, backoff, retention, timeout, prices, createdAt == 0 ? now : createdAt, now, keyShared,
-                origins, pluginList, hookList, aliases)
+                origins, pluginList, hookList, aliases, gov)
                 .validated();
+    }
+
+    /** The same settings with another {@link Governance} (the admin API bumps the provider-key version). */
+    public GatewaySettings withGovernance(Governance newGovernance) {
+        return new GatewaySettings(id, cacheTtl, collectLogs, rateLimitingLimit, rateLimitingInterval,
+                rateLimitingTechnique, rateLimitingRules, rateLimitingFailClosed, authentication, retryMaxAttempts,
+                retryDelay, retryBackoff, logRetentionDays, requestTimeout, priceOverrides, createdAt, modifiedAt,
+                cacheKeyShared, corsOrigins, plugins, hooks, modelAliases, newGovernance);
     }
 
     public GatewaySettings validated() {
@@ -221,6 +237,7 @@ public record GatewaySettings(
         o.set("hooks", HookSettings.toJson(hooks));
         ObjectNode aliasNode = o.putObject("model_aliases");
         new java.util.TreeMap<>(modelAliases).forEach(aliasNode::put);
+        governance.writeTo(o);
         if (createdAt > 0) {
             o.put("created_at", java.time.Instant.ofEpochMilli(createdAt).toString());
             o.put("modified_at", java.time.Instant.ofEpochMilli(modifiedAt).toString());
@@ -276,7 +293,8 @@ public record GatewaySettings(
                 merged.rateLimitingInterval, merged.rateLimitingTechnique, merged.rateLimitingRules,
                 merged.rateLimitingFailClosed, merged.authentication, merged.retryMaxAttempts, merged.retryDelay,
                 merged.retryBackoff, merged.logRetentionDays, merged.requestTimeout, merged.priceOverrides, created,
-                modified, merged.cacheKeyShared, merged.corsOrigins, merged.plugins, merged.hooks, merged.modelAliases);
+                modified, merged.cacheKeyShared, merged.corsOrigins, merged.plugins, merged.hooks, merged.modelAliases,
+                merged.governance.withProviderKeysVersion(copy.path("provider_keys_version").asLong(0)));
     }
 
     private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}");

@@ -25,6 +25,10 @@ public enum ErrorCode {
     NUMBER_OUT_OF_RANGE(2041, 400),
     ANSWER_TOO_LARGE(2042, 502),
     PLUGIN_BLOCKED(2043, 403),
+    KEY_NOT_ALLOWED(2044, 403),
+    KEY_EXPIRED(2045, 401),
+    SPEND_LIMITED(2046, 429),
+    TOKEN_LIMITED(2047, 429),
     COMPAT_UNSUPPORTED(2048, 400),
     ROUTE_INVALID(2049, 400),
     /** The HTTP server transport holds too many request bodies at once (GATEWAY_MAX_INFLIGHT_BODY_MB). */

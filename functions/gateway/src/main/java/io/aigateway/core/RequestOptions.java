@@ -39,6 +39,12 @@ public record RequestOptions(
                 bool(headers, "cf-aig-collect-log-payload"));
     }
 
+    /** The same options with other metadata (a key's identity merged in over the client's). */
+    public RequestOptions withMetadata(Map<String, Object> newMetadata) {
+        return new RequestOptions(newMetadata, eventId, collectLog, requestTimeout, maxAttempts, retryDelay, backoff,
+                collectLogPayload);
+    }
+
     private static Optional<Integer> bounded(String raw, String name, int min, int max, String unit) {
         if (raw == null) {
             return Optional.empty();

@@ -1,6 +1,7 @@
 package io.aigateway.pipeline;
 
 import io.aigateway.config.GatewaySettings;
+import io.aigateway.config.VirtualKey;
 import io.aigateway.core.GatewayRequest;
 import io.aigateway.core.RequestOptions;
 import io.aigateway.cost.CustomCost;
@@ -34,6 +35,7 @@ public final class RequestContext {
     private GatewaySettings settings;
     private RequestOptions options;
     private CustomCost customCost;
+    private VirtualKey key;
     private boolean collectLog = true;
     private int logRetentionDays = 30;
     private ProxyRequest target;
@@ -73,6 +75,23 @@ public final class RequestContext {
             this.collectLog = requestOptions != null
                     ? requestOptions.collectLog().orElse(gatewaySettings.collectLogs()) : gatewaySettings.collectLogs();
         }
+    }
+
+    /**
+     * The request carries a valid key: its identity is merged into the request's metadata, winning over the
+     * client's entries of the same name, so everything keyed on metadata (logs, rollups, rate-limit rules, budgets)
+     * sees an identity the client cannot forge.
+     */
+    public void authenticatedAs(VirtualKey validKey) {
+        this.key = validKey;
+        if (options != null) {
+            options = options.withMetadata(validKey.identityOver(options.metadata()));
+        }
+    }
+
+    /** The key the request was made with; null on gateways without authentication. */
+    public VirtualKey key() {
+        return key;
     }
 
     public String logId() {

@@ -108,7 +108,8 @@ public final class RequestRecorder {
     }
 
     private static boolean refusedByAuth(RequestContext ex) {
-        return ex.answer().error() == io.aigateway.core.ErrorCode.GATEWAY_UNAUTHORIZED;
+        return ex.answer().error() == io.aigateway.core.ErrorCode.GATEWAY_UNAUTHORIZED
+                || ex.answer().error() == io.aigateway.core.ErrorCode.KEY_EXPIRED;
     }
 
     private LogPayload payload(RequestContext ex) {
@@ -188,6 +189,7 @@ public final class RequestRecorder {
                 .annotations(ex.annotations())
                 .requestedModel(ex.routeTrace().requestedModel())
                 .route(ex.routeTrace().route(), ex.routeTrace().version(), ex.routeTrace().path())
+                .keyId(ex.key() == null ? null : ex.key().id())
                 .build();
     }
 

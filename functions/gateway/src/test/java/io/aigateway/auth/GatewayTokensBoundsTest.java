@@ -103,7 +103,7 @@ class GatewayTokensBoundsTest {
         assertEquals(1, getItems());
         GatewayTokens.Created real = tokens.create("g", "a", 1);
         assertTrue(tokens.verify("g", real.token()));
-        assertTrue(tokens.revoke("g", real.info().id()));
+        assertTrue(tokens.delete("g", real.key().id()));
         assertFalse(tokens.verify("g", real.token()));
     }
 
