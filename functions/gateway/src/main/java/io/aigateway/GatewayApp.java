@@ -20,6 +20,10 @@ import io.aigateway.auth.AuthStep;
 import io.aigateway.auth.GatewayTokens;
 import io.aigateway.auth.KeyPolicyStep;
 import io.aigateway.ratelimit.KeyRateLimitStep;
+import io.aigateway.spend.Budgets;
+import io.aigateway.spend.SpendCounters;
+import io.aigateway.spend.SpendLimitStep;
+import io.aigateway.spend.SpendRecorder;
 import io.aigateway.config.SettingsCache;
 import io.aigateway.config.DynamoSettingsStore;
 import io.aigateway.config.SettingsStore;
@@ -203,8 +207,11 @@ public final class GatewayApp implements AutoCloseable {
         } else {
             sink = awsSink;
         }
+        Budgets budgets = new Budgets(new SpendCounters(dynamo, config.tableName()), background,
+                System::currentTimeMillis);
         RequestRecorder recorder = new RequestRecorder(sink, metrics, config.logBodyBytes(),
-                config.logPayloadBytes(), LogRedactor.NONE, CostCalculator.standard());
+                config.logPayloadBytes(), LogRedactor.NONE, CostCalculator.standard(),
+                List.of(new SpendRecorder(budgets)));
         RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
         GatewayTokens tokens = new GatewayTokens(dynamo, config.tableName(), config.settingsRefreshMillis());
         SettingsStore settingsStore = new DynamoSettingsStore(dynamo, config.tableName(), config.env());
@@ -231,10 +238,11 @@ public final class GatewayApp implements AutoCloseable {
                             }
                         }),
                 new PluginResponseStep(pluginRunners),
+                new SpendLimitStep(budgets),
                 new UpstreamStep(upstream, Math.max(config.logBodyBytes(), config.logPayloadBytes())));
 
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,
-                config, stats, new AnalyticsApi(rollups, background), plugins);
+                config, stats, new AnalyticsApi(rollups, background), plugins, budgets.counters());
         admin.reportRecords(() -> new RecordCounters(journal == null ? "stdout" : "journal",
                 recorder.unrecorded(),
                 ingestStats.parked(), ingestStats.logsStored(), ingestStats.duplicates(),

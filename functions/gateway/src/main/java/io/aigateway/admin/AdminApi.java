@@ -48,6 +48,7 @@ public final class AdminApi {
     private final SettingsStore settings;
     private final SettingsCache settingsCache;
     private final KeysAdmin keys;
+    private final SpendAdmin spend;
     private final GatewayConfig config;
     private final StoreStats stats;
     private final AnalyticsApi analytics;
@@ -58,8 +59,9 @@ public final class AdminApi {
 
     public AdminApi(AdminAuth auth, LogStore logs, SettingsStore settings, SettingsCache settingsCache,
                     GatewayTokens tokens, GatewayConfig config, StoreStats stats, AnalyticsApi analytics,
-                    PluginRegistry plugins) {
+                    PluginRegistry plugins, io.aigateway.spend.SpendCounters spendCounters) {
         this.plugins = plugins;
+        this.spend = new SpendAdmin(spendCounters, tokens);
         this.stats = stats;
         this.analytics = analytics;
         this.auth = auth;
@@ -130,6 +132,10 @@ public final class AdminApi {
         }
         if ("tokens".equals(section)) {
             return keys.handle(method, path, gateway, parts, request.body());
+        }
+        if ("spend".equals(section) && parts.length == 2) {
+            requireMethod(method, "GET");
+            return spend.handle(gateway, settings.get(gateway).orElseGet(() -> config.defaultsFor(gateway)));
         }
         throw notFound();
     }

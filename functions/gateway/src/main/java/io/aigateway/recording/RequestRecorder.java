@@ -41,9 +41,26 @@ public final class RequestRecorder {
     private final LogRedactor redactor;
     private final CostCalculator costs;
     private final LongAdder unrecorded = new LongAdder();
+    private final List<Observer> observers;
+
+    /**
+     * Told about each request once it is recorded, with what it cost (budget counters). What an observer writes is
+     * registered with {@link RequestContext#addPendingWrite}, so the answer never waits for it except on Lambda,
+     * where the write must finish before the invocation ends. An observer's failure never fails the request.
+     */
+    @FunctionalInterface
+    public interface Observer {
+        void recorded(RequestContext ex, Charge charge);
+    }
 
     public RequestRecorder(RecordSink sink, RequestMetrics metrics, int bodyHeadBytes, int payloadBytes,
                            LogRedactor redactor, CostCalculator costs) {
+        this(sink, metrics, bodyHeadBytes, payloadBytes, redactor, costs, List.of());
+    }
+
+    public RequestRecorder(RecordSink sink, RequestMetrics metrics, int bodyHeadBytes, int payloadBytes,
+                           LogRedactor redactor, CostCalculator costs, List<Observer> observers) {
+        this.observers = List.copyOf(observers);
         this.sink = sink;
         this.metrics = metrics;
         this.bodyHeadBytes = bodyHeadBytes;
@@ -57,8 +74,9 @@ public final class RequestRecorder {
             return CompletableFuture.completedFuture(null);
         }
         List<String> lines = new ArrayList<>(2);
+        Charge charge;
         try {
-            Charge charge = price(ex);
+            charge = price(ex);
             RequestLog log = ex.collectLog() && ex.gatewayId() != null ? toLog(ex, charge) : null;
             String line = metrics.line(ex, charge, log);
             if (line != null) {
@@ -74,6 +92,13 @@ public final class RequestRecorder {
         }
         if (!lines.isEmpty() && !sink.write(lines)) {
             unrecorded.increment();
+        }
+        for (Observer o : observers) {
+            try {
+                o.recorded(ex, charge);
+            } catch (RuntimeException e) {
+                LOG.warn("request {}: {} failed: {}", ex.logId(), o.getClass().getSimpleName(), e.toString());
+            }
         }
         return ex.pendingWrites();
     }
