@@ -20,6 +20,10 @@ import io.aigateway.auth.AuthStep;
 import io.aigateway.auth.GatewayTokens;
 import io.aigateway.auth.KeyPolicyStep;
 import io.aigateway.ratelimit.KeyRateLimitStep;
+import io.aigateway.byok.ProviderKeyStep;
+import io.aigateway.byok.ProviderKeyVault;
+import io.aigateway.byok.ProviderKeys;
+import io.aigateway.byok.SecretsManagerVault;
 import io.aigateway.spend.Budgets;
 import io.aigateway.spend.SpendCounters;
 import io.aigateway.spend.SpendLimitStep;
@@ -113,7 +117,7 @@ public final class GatewayApp implements AutoCloseable {
                 .build();
         GatewayConfig primed = GatewayConfig.fromEnv(env);
         return build(primed, dynamo, new RequestMetrics(null, primed.emitMetrics()), stats, lines -> true, null,
-                PluginRegistry.empty(), List.of(dynamo, http), http);
+                PluginRegistry.empty(), List.of(dynamo, http), http, ProviderKeyVault.inMemory());
     }
 
     /** The configuration this instance runs on. */
@@ -144,9 +148,10 @@ public final class GatewayApp implements AutoCloseable {
         RenewableHttpClient http = AwsClients.httpClient();
         StoreStats stats = new StoreStats();
         DynamoDbClient dynamo = AwsClients.dynamo(http, stats);
+        String prefix = config.env().getOrDefault("GATEWAY_PROVIDER_KEYS_PREFIX", "ai-gateway/" + config.tableName());
         return build(config, dynamo, RequestMetrics.standard(config.emitMetrics()), stats, RecordSink.stdout(), null,
                 classPathPlugins(),
-                List.of(dynamo, http), http);
+                List.of(dynamo, http), http, new SecretsManagerVault(() -> AwsClients.secrets(http), prefix));
     }
 
     /** For tests: a DynamoDB client the caller owns; records go through an in-memory journal into the ingest. */
@@ -172,13 +177,26 @@ public final class GatewayApp implements AutoCloseable {
     /** The local runtime with plug-ins from {@code --plugins DIR} (and the class path). */
     public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
                                     RecordJournal journal, PluginRegistry plugins) {
-        return build(config, dynamo, metrics, stats, null, journal, plugins, List.of(), null);
+        return create(config, dynamo, metrics, stats, journal, plugins, ProviderKeyVault.inMemory());
+    }
+
+    /** Plug-ins from the class path, stored provider keys in {@code vault}. */
+    public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
+                                    RecordJournal journal, ProviderKeyVault vault) {
+        return create(config, dynamo, metrics, stats, journal, classPathPlugins(), vault);
+    }
+
+    /** The local runtime: plug-ins, and stored provider keys in {@code vault} (encrypted under --data). */
+    public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
+                                    RecordJournal journal, PluginRegistry plugins, ProviderKeyVault vault) {
+        return build(config, dynamo, metrics, stats, null, journal, plugins, List.of(), null, vault);
     }
 
     /** Records go to {@code sink} as they would on Lambda (tests read them back, or feed them to an ingest). */
     public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
                                     RecordSink sink) {
-        return build(config, dynamo, metrics, stats, sink, null, classPathPlugins(), List.of(), null);
+        return build(config, dynamo, metrics, stats, sink, null, classPathPlugins(), List.of(), null,
+                ProviderKeyVault.inMemory());
     }
 
     /** The in-memory journal's bound: appends wait (backpressure) beyond it, for at most {@link #APPEND_WAIT_MS}. */
@@ -192,7 +210,8 @@ public final class GatewayApp implements AutoCloseable {
 
     private static GatewayApp build(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics,
                                     StoreStats stats, RecordSink awsSink, RecordJournal journal,
-                                    PluginRegistry plugins, List<AutoCloseable> owned, SdkHttpClient http) {
+                                    PluginRegistry plugins, List<AutoCloseable> owned, SdkHttpClient http,
+                                    ProviderKeyVault vault) {
         ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
         UpstreamClient upstream = new UpstreamClient(config.connectTimeout(), config.streamIdleTimeout());
         LogStore logs = new LogStore(dynamo, config.tableName(), background);
@@ -212,7 +231,9 @@ public final class GatewayApp implements AutoCloseable {
         RequestRecorder recorder = new RequestRecorder(sink, metrics, config.logBodyBytes(),
                 config.logPayloadBytes(), LogRedactor.NONE, CostCalculator.standard(),
                 List.of(new SpendRecorder(budgets)));
-        RouteParser routes = new RouteParser(new ProviderRegistry(config.upstreamOverrides()), config.accountId());
+        ProviderRegistry registry = new ProviderRegistry(config.upstreamOverrides());
+        RouteParser routes = new RouteParser(registry, config.accountId());
+        ProviderKeys providerKeys = new ProviderKeys(dynamo, config.tableName(), vault);
         GatewayTokens tokens = new GatewayTokens(dynamo, config.tableName(), config.settingsRefreshMillis());
         SettingsStore settingsStore = new DynamoSettingsStore(dynamo, config.tableName(), config.env());
         SettingsCache settings = new SettingsCache(settingsStore, config, background, config.settingsRefreshMillis());
@@ -239,10 +260,12 @@ public final class GatewayApp implements AutoCloseable {
                         }),
                 new PluginResponseStep(pluginRunners),
                 new SpendLimitStep(budgets),
+                new ProviderKeyStep(providerKeys),
                 new UpstreamStep(upstream, Math.max(config.logBodyBytes(), config.logPayloadBytes())));
 
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,
-                config, stats, new AnalyticsApi(rollups, background), plugins, budgets.counters());
+                config, stats, new AnalyticsApi(rollups, background), plugins, budgets.counters(), providerKeys,
+                registry);
         admin.reportRecords(() -> new RecordCounters(journal == null ? "stdout" : "journal",
                 recorder.unrecorded(),
                 ingestStats.parked(), ingestStats.logsStored(), ingestStats.duplicates(),

@@ -49,6 +49,7 @@ public final class AdminApi {
     private final SettingsCache settingsCache;
     private final KeysAdmin keys;
     private final SpendAdmin spend;
+    private final ProviderKeysAdmin providerKeys;
     private final GatewayConfig config;
     private final StoreStats stats;
     private final AnalyticsApi analytics;
@@ -59,9 +60,11 @@ public final class AdminApi {
 
     public AdminApi(AdminAuth auth, LogStore logs, SettingsStore settings, SettingsCache settingsCache,
                     GatewayTokens tokens, GatewayConfig config, StoreStats stats, AnalyticsApi analytics,
-                    PluginRegistry plugins, io.aigateway.spend.SpendCounters spendCounters) {
+                    PluginRegistry plugins, io.aigateway.spend.SpendCounters spendCounters,
+                    io.aigateway.byok.ProviderKeys providerKeys, io.aigateway.provider.ProviderRegistry registry) {
         this.plugins = plugins;
         this.spend = new SpendAdmin(spendCounters, tokens);
+        this.providerKeys = new ProviderKeysAdmin(providerKeys, settings, settingsCache, config, registry);
         this.stats = stats;
         this.analytics = analytics;
         this.auth = auth;
@@ -132,6 +135,9 @@ public final class AdminApi {
         }
         if ("tokens".equals(section)) {
             return keys.handle(method, path, gateway, parts, request.body());
+        }
+        if ("provider-keys".equals(section)) {
+            return providerKeys.handle(method, path, gateway, parts, request.body());
         }
         if ("spend".equals(section) && parts.length == 2) {
             requireMethod(method, "GET");

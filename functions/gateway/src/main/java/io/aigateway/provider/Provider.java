@@ -22,9 +22,21 @@ import java.util.regex.Pattern;
  * @param streamPattern   paths that ask for a streamed answer when the body does not say so (Gemini, Bedrock)
  * @param pathForms       other path shapes the provider accepts (an official SDK's own URL layout), tried in order
  *                        before the main one
+ * @param keyHeader       where the provider takes an API key (a stored key is injected there); null: the provider
+ *                        takes no key header (AWS Bedrock signs requests instead)
  */
 public record Provider(String slug, String baseTemplate, Pattern hostPattern, boolean consumesMatch,
-                       Pattern modelPattern, String pathHint, Pattern streamPattern, List<PathForm> pathForms) {
+                       Pattern modelPattern, String pathHint, Pattern streamPattern, List<PathForm> pathForms,
+                       KeyHeader keyHeader) {
+
+    /** The header a provider reads its API key from, and what precedes the key in it ({@code "Bearer "}). */
+    public record KeyHeader(String name, String prefix) {
+        public static final KeyHeader BEARER = new KeyHeader("authorization", "Bearer ");
+
+        public String value(String key) {
+            return prefix + key;
+        }
+    }
 
     /**
      * Another accepted path shape: when {@code prefix} matches at the start of the path after the slug, the matched
@@ -35,23 +47,24 @@ public record Provider(String slug, String baseTemplate, Pattern hostPattern, bo
     }
 
     public static Provider fixed(String slug, String baseUrl) {
-        return new Provider(slug, baseUrl, null, false, null, "the provider's own path", null, List.of());
+        return new Provider(slug, baseUrl, null, false, null, "the provider's own path", null, List.of(),
+                KeyHeader.BEARER);
     }
 
     public static Provider templated(String slug, String baseTemplate, String hostRegex, boolean consumesMatch,
                                      String pathHint) {
         return new Provider(slug, baseTemplate, Pattern.compile(hostRegex), consumesMatch, null, pathHint, null,
-                List.of());
+                List.of(), KeyHeader.BEARER);
     }
 
     public Provider withModelPattern(String regex) {
         return new Provider(slug, baseTemplate, hostPattern, consumesMatch, Pattern.compile(regex), pathHint,
-                streamPattern, pathForms);
+                streamPattern, pathForms, keyHeader);
     }
 
     public Provider withStreamPattern(String regex) {
         return new Provider(slug, baseTemplate, hostPattern, consumesMatch, modelPattern, pathHint,
-                Pattern.compile(regex), pathForms);
+                Pattern.compile(regex), pathForms, keyHeader);
     }
 
     /** Adds a path shape, tried after those added before it and before the main form. */
@@ -59,7 +72,13 @@ public record Provider(String slug, String baseTemplate, Pattern hostPattern, bo
         List<PathForm> forms = new ArrayList<>(pathForms);
         forms.add(new PathForm(Pattern.compile(prefixRegex), formBaseTemplate));
         return new Provider(slug, baseTemplate, hostPattern, consumesMatch, modelPattern, pathHint, streamPattern,
-                List.copyOf(forms));
+                List.copyOf(forms), keyHeader);
+    }
+
+    /** Where a stored key goes: {@code withKeyHeader("x-api-key", "")}; null for none. */
+    public Provider withKeyHeader(String name, String prefix) {
+        return new Provider(slug, baseTemplate, hostPattern, consumesMatch, modelPattern, pathHint, streamPattern,
+                pathForms, name == null ? null : new KeyHeader(name, prefix));
     }
 
     public boolean isStreamingPath(String restPath) {

@@ -20,7 +20,7 @@ public final class ProviderRegistry {
 
     private static final List<Provider> DEFAULTS = List.of(
             Provider.fixed("openai", "https://api.openai.com/v1"),
-            Provider.fixed("anthropic", "https://api.anthropic.com"),
+            Provider.fixed("anthropic", "https://api.anthropic.com").withKeyHeader("x-api-key", ""),
             // Cloudflare's /{resource}/{deployment}/..., and the AzureOpenAI SDK's own layout under
             // azure_endpoint=.../azure-openai/{resource}: /openai/deployments/{deployment}/... and /openai/... (files,
             // batches, responses, the v1 API).
@@ -32,9 +32,10 @@ public final class ProviderRegistry {
                             AZURE_BASE + "/deployments/{deployment}")
                     .withPathForm("^/" + AZURE_RESOURCE + "/openai(?=/|$)", AZURE_BASE)
                     // the deployment names the model; it is in the upstream path, not in what is left of the route
-                    .withModelPattern("/deployments/(?<model>[^/]+)"),
+                    .withModelPattern("/deployments/(?<model>[^/]+)")
+                    .withKeyHeader("api-key", ""),
             Provider.fixed("google-ai-studio", "https://generativelanguage.googleapis.com").withModelPattern(GOOGLE_MODEL)
-                    .withStreamPattern(GOOGLE_STREAM),
+                    .withStreamPattern(GOOGLE_STREAM).withKeyHeader("x-goog-api-key", ""),
             Provider.templated("google-vertex-ai", "https://{location}aiplatform.googleapis.com",
                     "/locations/(?<location>[a-z0-9-]{1,40})/", false,
                     "/v1/projects/{project}/locations/{region}/publishers/google/models/{model}:{action}")
@@ -43,7 +44,8 @@ public final class ProviderRegistry {
                     "^/(?<service>bedrock-runtime|bedrock-agent-runtime|bedrock)/(?<region>[a-z]{2}(?:-gov)?-[a-z]+-\\d)(?=/|$)",
                     true, "/bedrock-runtime/{region}/... (for example /bedrock-runtime/us-east-1/model/{model id}/invoke)")
                     .withModelPattern("/model/(?<model>[^/]+)/")
-                    .withStreamPattern("/(?:invoke-with-response-stream|converse-stream)$"),
+                    .withStreamPattern("/(?:invoke-with-response-stream|converse-stream)$")
+                    .withKeyHeader(null, null), // SigV4-signed, no key header
             Provider.fixed("workers-ai", "https://api.cloudflare.com/client/v4/accounts/{account}/ai/run")
                     .withModelPattern("^/(?<model>@.+)$"),
             Provider.fixed("huggingface", "https://api-inference.huggingface.co/models"),

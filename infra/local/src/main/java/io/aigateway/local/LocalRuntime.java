@@ -1,6 +1,8 @@
 package io.aigateway.local;
 
 import io.aigateway.GatewayApp;
+import io.aigateway.byok.LocalFileVault;
+import io.aigateway.byok.ProviderKeyVault;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.server.GatewayHttpServer;
 import io.aigateway.store.TableSchema;
@@ -61,8 +63,9 @@ public final class LocalRuntime implements AutoCloseable {
 
               --port N       port of the gateway's HTTP server (default 8787; 0 picks a free port)
               --host H       address to listen on (default 127.0.0.1; 0.0.0.0 exposes it to the network)
-              --data DIR     keep the data in DIR (default ./.gateway-data): the DynamoDB data (settings, logs, cache)
-                             and the journal of request records not yet stored (DIR/journal)
+              --data DIR     keep the data in DIR (default ./.gateway-data): the DynamoDB data (settings, logs, cache),
+                             the journal of request records not yet stored (DIR/journal) and stored provider keys,
+                             encrypted (DIR/provider-keys.json, key in DIR/provider-keys.key, owner-only)
               --in-memory    keep nothing: the data is gone when the process stops
               --dynamodb URL use the DynamoDB endpoint at URL (e.g. http://127.0.0.1:8000, a DynamoDB Local in its own
                              process) instead of starting the embedded one; the table is created if missing, the
@@ -283,10 +286,13 @@ public final class LocalRuntime implements AutoCloseable {
             RecordJournal journal = dataDir == null
                     ? new MemoryJournal(GatewayApp.MEMORY_JOURNAL_BYTES, GatewayApp.APPEND_WAIT_MS)
                     : new FileJournal(dataDir, JOURNAL_MAX_BACKLOG_BYTES, GatewayApp.APPEND_WAIT_MS);
+            // Stored provider keys (BYOK): encrypted under --data (DIR/provider-keys.json, key file
+            // DIR/provider-keys.key, both owner-only); in process memory only with --in-memory.
+            ProviderKeyVault vault = dataDir == null ? ProviderKeyVault.inMemory() : new LocalFileVault(dataDir);
             GatewayApp app = options.plugins() == null
-                    ? GatewayApp.create(config, client, metrics, storeStats, journal)
+                    ? GatewayApp.create(config, client, metrics, storeStats, journal, vault)
                     : GatewayApp.create(config, client, metrics, storeStats, journal,
-                    io.aigateway.plugin.PluginLoader.fromDirectory(options.plugins()));
+                    io.aigateway.plugin.PluginLoader.fromDirectory(options.plugins()), vault);
             started.add(app);
             mark = phase(phases, "gateway", mark);
             GatewayHttpServer server = GatewayHttpServer.start(app.gateway(), address);
