@@ -24,14 +24,15 @@ public record LogQuery(String gateway, int limit, String beforeId, long fromMill
             Long minTokensIn,
             Long maxTokensIn,
             Long minTokensOut,
-            Long maxTokensOut) {
+            Long maxTokensOut,
+            String keyId) {
 
         public static final Filters NONE = new Filters(null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
 
         public static Filters of(String provider, String model, Integer statusCode, Boolean success) {
             return new Filters(provider, model, statusCode, success, null, null, null, null, null, null, null, null,
-                    null, null, null, null, null);
+                    null, null, null, null, null, null);
         }
     }
 

@@ -303,6 +303,7 @@ public final class LogStore {
         eq(filters, names, values, "status_code", f.statusCode() == null ? null : n(f.statusCode()));
         eq(filters, names, values, "success", f.success() == null ? null : AttributeValue.fromBool(f.success()));
         eq(filters, names, values, "event_id", f.eventId() == null ? null : s(f.eventId()));
+        eq(filters, names, values, "key_id", f.keyId() == null ? null : s(f.keyId()));
         eq(filters, names, values, "feedback", f.feedback() == null ? null : n(f.feedback()));
         if (f.cached() != null) {
             // logs written before a field existed lack it: "not cached" includes them

@@ -310,7 +310,8 @@ public final class AdminApi {
                 longParam(params, "min_tokens_in"),
                 longParam(params, "max_tokens_in"),
                 longParam(params, "min_tokens_out"),
-                longParam(params, "max_tokens_out"));
+                longParam(params, "max_tokens_out"),
+                blankToNull(params.get("key_id")));
         return new LogQuery(gateway, limit, null, timeParam(params, "from", 0),
                 timeParam(params, "to", System.currentTimeMillis() + 60_000), filters);
     }
