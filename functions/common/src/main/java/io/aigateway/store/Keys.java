@@ -11,12 +11,15 @@ package io.aigateway.store;
  *   RL#{gateway}#{scope}#{windowStart}           rate-limit counters (sk = "w")
  *   CACHE#{gateway}#{sha256}                     cache entries
  *   GATEWAYS                                     gateway settings (sk = gateway id)
- *   GW#{gateway}                                 gateway tokens (sk = TOKEN#{id})
+ *   GW#{gateway}                                 gateway tokens (sk = TOKEN#{id}), stored provider keys
+ *                                                (sk = PKEY#{provider}#{alias})
+ *   SPEND#{gateway}#{rule}#{windowStart}         spend and token budget counters (sk = bucket digest, or "all")
  * </pre>
  */
 public final class Keys {
     public static final String SETTINGS_PARTITION = "GATEWAYS";
     public static final String TOKEN_PREFIX = "TOKEN#";
+    public static final String PROVIDER_KEY_PREFIX = "PKEY#";
 
     private Keys() {
     }
@@ -52,5 +55,14 @@ public final class Keys {
 
     public static String token(String tokenId) {
         return TOKEN_PREFIX + tokenId;
+    }
+
+    /** The sort key of a stored provider key, under {@link #gateway}. */
+    public static String providerKey(String provider, String alias) {
+        return PROVIDER_KEY_PREFIX + provider + "#" + alias;
+    }
+
+    public static String spend(String gateway, String ruleId, long windowStartSeconds) {
+        return "SPEND#" + gateway + "#" + ruleId + "#" + windowStartSeconds;
     }
 }

@@ -5,6 +5,7 @@ import io.aigateway.config.ExpiringLru;
 import io.aigateway.config.VirtualKey;
 import io.aigateway.core.Json;
 import io.aigateway.config.LookupBudget;
+import io.aigateway.store.Keys;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -146,11 +147,11 @@ public final class GatewayTokens {
             QueryResponse page = dynamo.query(b -> b.tableName(table)
                     .keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
                     .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#sk", TableSchema.SK))
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS("GW#" + gateway),
-                            ":prefix", AttributeValue.fromS("TOKEN#")))
+                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(Keys.gateway(gateway)),
+                            ":prefix", AttributeValue.fromS(Keys.TOKEN_PREFIX)))
                     .exclusiveStartKey(from));
             for (Map<String, AttributeValue> item : page.items()) {
-                keys.add(keyOf(item.get(TableSchema.SK).s().substring("TOKEN#".length()), item));
+                keys.add(keyOf(item.get(TableSchema.SK).s().substring(Keys.TOKEN_PREFIX.length()), item));
             }
             start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (start != null);
@@ -322,8 +323,8 @@ public final class GatewayTokens {
     }
 
     private static Map<String, AttributeValue> key(String gateway, String tokenId) {
-        return Map.of(TableSchema.PK, AttributeValue.fromS("GW#" + gateway),
-                TableSchema.SK, AttributeValue.fromS("TOKEN#" + tokenId));
+        return Map.of(TableSchema.PK, AttributeValue.fromS(Keys.gateway(gateway)),
+                TableSchema.SK, AttributeValue.fromS(Keys.token(tokenId)));
     }
 
 }

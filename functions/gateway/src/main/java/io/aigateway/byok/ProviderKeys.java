@@ -1,6 +1,7 @@
 package io.aigateway.byok;
 
 import io.aigateway.config.ExpiringLru;
+import io.aigateway.store.Keys;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -72,8 +73,8 @@ public final class ProviderKeys {
             QueryResponse page = dynamo.query(b -> b.tableName(table)
                     .keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
                     .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#sk", TableSchema.SK))
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS("GW#" + gateway),
-                            ":prefix", AttributeValue.fromS("PKEY#")))
+                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(Keys.gateway(gateway)),
+                            ":prefix", AttributeValue.fromS(Keys.PROVIDER_KEY_PREFIX)))
                     .exclusiveStartKey(start));
             page.items().forEach(item -> out.add(info(item)));
             from = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
@@ -126,7 +127,7 @@ public final class ProviderKeys {
     }
 
     private static Map<String, AttributeValue> key(String gateway, String provider, String alias) {
-        return Map.of(TableSchema.PK, AttributeValue.fromS("GW#" + gateway),
-                TableSchema.SK, AttributeValue.fromS("PKEY#" + provider + "#" + alias));
+        return Map.of(TableSchema.PK, AttributeValue.fromS(Keys.gateway(gateway)),
+                TableSchema.SK, AttributeValue.fromS(Keys.providerKey(provider, alias)));
     }
 }

@@ -2,6 +2,7 @@ package io.aigateway.spend;
 
 import io.aigateway.config.LimitRule;
 import io.aigateway.core.Hashing;
+import io.aigateway.store.Keys;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ public final class Buckets {
     }
 
     static String pk(String gateway, LimitRule rule, long windowStart) {
-        return "SPEND#" + gateway + "#" + rule.id() + "#" + windowStart;
+        return Keys.spend(gateway, rule.id(), windowStart);
     }
 
     private static String sk(Map<String, String> labels) {
