@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * How far a burst overshoots a budget: four gateway instances on one table, two clients on each sending requests
- * back to back (each answered after 50 ms) until refused. A budget of N requests lets through N plus what was in
+ * back to back (each answered after 100 ms) until refused. A budget of N requests lets through N plus what was in
  * flight when it filled: per client, its request in flight and at most one whose counter write had not landed yet.
  * The measured numbers are printed (the README quotes them).
  */
@@ -36,7 +36,7 @@ class SpendOvershootTest {
     @Test
     void aBurstFromFourInstancesOvershootsByAtMostWhatIsInFlight() throws Exception {
         try (StubUpstream stub = new StubUpstream()) {
-            stub.on("/v1/chat/completions", StubUpstream.slow(50, StubUpstream.json(200, StubUpstream.CHAT_COMPLETION)));
+            stub.on("/v1/chat/completions", StubUpstream.slow(100, StubUpstream.json(200, StubUpstream.CHAT_COMPLETION)));
             try (Harness first = new Harness(Map.of("GATEWAY_UPSTREAM_OPENAI", stub.baseUri() + "/v1"))) {
                 String limit = new java.math.BigDecimal(COST).multiply(java.math.BigDecimal.valueOf(BUDGET_REQUESTS))
                         .toPlainString();
