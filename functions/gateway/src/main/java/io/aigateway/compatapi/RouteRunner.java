@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aigateway.compat.CompatModel;
 import io.aigateway.config.RateLimitTechnique;
+import io.aigateway.config.VirtualKey;
 import io.aigateway.config.RetryPolicy;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.core.GatewayException;
@@ -64,15 +65,18 @@ final class RouteRunner implements Interceptor {
         ex.routeTrace().route(route.name(), route.version());
         String id = route.start();
         int models = 0;
+        String failedProvider = null;
         while (true) {
             RouteElement element = route.element(id);
             ex.routeTrace().visit(id);
             switch (element) {
                 case RouteElement.Start s -> id = s.next();
-                case RouteElement.Conditional c -> id = c.condition().test(field -> field(ex, field)) ? c.whenTrue()
-                        : c.whenFalse();
+                case RouteElement.Conditional c -> {
+                    String failed = failedProvider;
+                    id = c.condition().test(field -> field(ex, field, failed)) ? c.whenTrue() : c.whenFalse();
+                }
                 case RouteElement.Percentage p -> id = p.pick(random);
-                case RouteElement.RateLimit r -> id = rateLimit(ex, r);
+                case RouteElement.RateLimit r -> id = rateLimit(ex, r, failedProvider);
                 case RouteElement.Model m -> {
                     ex.nextFallbackStep(models);
                     CompatEndpoint.Prepared call = endpoint.prepare(ex, chain.request().http(), op, body,
@@ -83,6 +87,7 @@ final class RouteRunner implements Interceptor {
                     } catch (GatewayException failure) {
                         if (m.fallback() != null && (failure.code().status() == 429 || failure.code().status() >= 500)) {
                             ex.fallbacks().failed(models++);
+                            failedProvider = m.provider();
                             id = m.fallback();
                             continue;
                         }
@@ -91,6 +96,7 @@ final class RouteRunner implements Interceptor {
                     if (m.fallback() != null && RetryPolicy.retryableStatus(answer.status())) {
                         discard(answer, ex);
                         ex.fallbacks().failed(models++);
+                        failedProvider = m.provider();
                         id = m.fallback();
                         continue;
                     }
@@ -104,19 +110,44 @@ final class RouteRunner implements Interceptor {
         }
     }
 
-    /** {@code metadata.<key>} from cf-aig-metadata, {@code body.<field>} from the OpenAI request. */
-    private JsonNode field(RequestContext ex, String field) {
-        if (field.startsWith("metadata.")) {
-            Object v = ex.options() == null ? null : ex.options().metadata().get(field.substring("metadata.".length()));
-            return v == null ? null : Json.MAPPER.valueToTree(v);
-        }
-        return body.get(field.substring("body.".length()));
+    /**
+     * A field a condition reads (see {@link io.aigateway.routes.Condition}): {@code metadata.<key>} from
+     * cf-aig-metadata (with the key's identity merged in), {@code body.<field>} from the OpenAI request,
+     * {@code key.*} from the virtual key the request was authenticated with, {@code model} as the client asked for
+     * it, {@code provider} of the model element that failed last. Null when the request has no such field.
+     */
+    private JsonNode field(RequestContext ex, String field, String failedProvider) {
+        VirtualKey key = ex.key();
+        return switch (field) {
+            case "model" -> text(ex.routeTrace().requestedModel());
+            case "provider" -> text(failedProvider);
+            case "key.id" -> key == null ? null : text(key.id());
+            case "key.name" -> key == null ? null : text(key.name());
+            default -> {
+                if (field.startsWith("key.metadata.")) {
+                    yield key == null ? null : tree(key.metadata().get(field.substring("key.metadata.".length())));
+                }
+                if (field.startsWith("metadata.")) {
+                    yield ex.options() == null ? null
+                            : tree(ex.options().metadata().get(field.substring("metadata.".length())));
+                }
+                yield body.get(field.substring("body.".length()));
+            }
+        };
     }
 
-    private String rateLimit(RequestContext ex, RouteElement.RateLimit r) {
+    private static JsonNode text(String value) {
+        return value == null ? null : Json.MAPPER.getNodeFactory().textNode(value);
+    }
+
+    private static JsonNode tree(Object value) {
+        return value == null ? null : Json.MAPPER.valueToTree(value);
+    }
+
+    private String rateLimit(RequestContext ex, RouteElement.RateLimit r, String failedProvider) {
         String value = null;
         if (r.key() != null) {
-            JsonNode v = field(ex, r.key());
+            JsonNode v = field(ex, r.key(), failedProvider);
             value = v == null || v.isNull() ? null : v.isTextual() ? v.asText() : v.toString();
         }
         RateLimitTechnique technique = r.sliding() ? RateLimitTechnique.SLIDING : RateLimitTechnique.FIXED;

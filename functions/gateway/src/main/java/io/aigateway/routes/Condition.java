@@ -13,8 +13,11 @@ import java.util.function.Function;
  * A conditional element's test, in MongoDB's query shape: {@code {"metadata.plan": {"$eq": "free"}}}, several fields
  * all holding ({@code $and} implied), {@code $and} / {@code $or} / {@code $nor} over lists of conditions, and per
  * field the operators {@code $eq $ne $in $nin $gt $gte $lt $lte $exists}; a bare value means {@code $eq}. Fields are
- * {@code metadata.<key>} (the request's {@code cf-aig-metadata}) and {@code body.<field>} (a top-level field of the
- * OpenAI request, for example {@code body.user}). Numbers compare as numbers whatever their JSON form.
+ * {@code metadata.<key>} (the request's {@code cf-aig-metadata}), {@code body.<field>} (a top-level field of the
+ * OpenAI request, for example {@code body.user}), the virtual key's identity ({@code key.id}, {@code key.name},
+ * {@code key.metadata.<key>}), {@code model} (the model the client asked for, as it wrote it: an alias or
+ * {@code dynamic/{route}}) and {@code provider} (the provider of the model element that failed last, so a fallback
+ * path can branch on it; absent before any did). Numbers compare as numbers whatever their JSON form.
  */
 public sealed interface Condition {
 
@@ -164,12 +167,21 @@ public sealed interface Condition {
         return new Compare(field, operator, operand);
     }
 
-    private static void field(String key, String at) {
-        int dot = key.indexOf('.');
-        String scope = dot < 0 ? key : key.substring(0, dot);
-        if (dot < 0 || dot == key.length() - 1 || !(scope.equals("metadata") || scope.equals("body"))) {
-            throw new RouteException(at + ": a condition reads metadata.<key> (cf-aig-metadata) or body.<field>"
-                    + " (the OpenAI request)");
+    /** The fields a condition (and a rate limit's key) may read; see {@link #field(String, String)}. */
+    String FIELDS = "metadata.<key> (cf-aig-metadata), body.<field> (the OpenAI request), key.id, key.name,"
+            + " key.metadata.<key> (the virtual key's identity), model (the model the client asked for) or provider"
+            + " (the provider of the model that just failed, on a fallback path)";
+
+    /** @throws RouteException when {@code key} names no field a request has */
+    static void field(String key, String at) {
+        if (key.equals("model") || key.equals("provider") || key.equals("key.id") || key.equals("key.name")) {
+            return;
         }
+        for (String scope : new String[] {"metadata.", "body.", "key.metadata."}) {
+            if (key.startsWith(scope) && key.length() > scope.length()) {
+                return;
+            }
+        }
+        throw new RouteException(at + ": a condition reads " + FIELDS);
     }
 }

@@ -191,9 +191,17 @@ public record Route(String name, int version, Map<String, RouteElement> elements
                     + " requests (\"count\"); cost budgets are the gateway's spend_limits");
         }
         String key = props.path("key").isTextual() ? props.get("key").asText() : null;
-        if (key != null && (!key.startsWith("metadata.") || key.length() == "metadata.".length())) {
-            throw new RouteException(at + " key must be metadata.<key> (one counter per value), or left out (one"
-                    + " counter)");
+        if (key != null) {
+            boolean identity = key.startsWith("metadata.") || key.startsWith("key.") || key.startsWith("body.");
+            try {
+                Condition.field(key, at);
+            } catch (RouteException notAField) {
+                identity = false;
+            }
+            if (!identity) {
+                throw new RouteException(at + " key must be metadata.<key>, key.id, key.name, key.metadata.<key> or"
+                        + " body.<field> (one counter per value), or left out (one counter)");
+            }
         }
         int limit = integer(props, "limit", at, 1, 1_000_000_000, null);
         int interval = integer(props, props.has("window") ? "window" : "interval", at, 1, 86_400, null);

@@ -36,7 +36,8 @@ public sealed interface RouteElement {
     }
 
     /**
-     * @param key      {@code metadata.<key>}: one counter per value; null: one counter for the element
+     * @param key      a request field ({@code metadata.<key>}, {@code key.id}...): one counter per value; null: one
+     *                 counter for the element
      * @param interval seconds
      * @param fallback where a request over the limit goes; null: it is refused (429)
      */

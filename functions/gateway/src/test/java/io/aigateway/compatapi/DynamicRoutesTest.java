@@ -203,6 +203,128 @@ class DynamicRoutesTest {
         assertEquals(0, stub.calls.get());
     }
 
+    @Test
+    void conditionsReadTheVirtualKeysIdentityWhichTheClientCannotForge() throws Exception {
+        assertEquals(200, admin("PUT", "/api/v1/gateways/gw1", "{\"authentication\":true}").statusCode());
+        HttpResponse<String> made = admin("POST", "/api/v1/gateways/gw1/tokens",
+                "{\"name\":\"research\",\"metadata\":{\"team\":\"research\"}}");
+        assertEquals(200, made.statusCode(), made.body());
+        String research = json(made.body()).at("/result/token").asText();
+        String researchId = json(made.body()).at("/result/id").asText();
+        String plain = json(admin("POST", "/api/v1/gateways/gw1/tokens", "{\"name\":\"plain\"}").body())
+                .at("/result/token").asText();
+        admin("PUT", ROUTES + "support", """
+                {"elements":[
+                  {"id":"start","type":"start","outputs":{"next":{"elementId":"team"}}},
+                  {"id":"team","type":"conditional","properties":{"conditions":{"$or":[
+                     {"key.metadata.team":{"$eq":"research"}},{"key.id":{"$eq":"%s"}}]}},
+                   "outputs":{"true":{"elementId":"claude"},"false":{"elementId":"by-name"}}},
+                  {"id":"by-name","type":"conditional","properties":{"conditions":{"key.name":"plain"}},
+                   "outputs":{"true":{"elementId":"gemini"},"false":{"elementId":"end"}}},
+                  {"id":"claude","type":"model","properties":{"provider":"anthropic","model":"claude-sonnet-4-5"},
+                   "outputs":{"success":{"elementId":"end"}}},
+                  {"id":"gemini","type":"model","properties":{"provider":"google-ai-studio","model":"gemini-2.5-flash"},
+                   "outputs":{"success":{"elementId":"end"}}},
+                  {"id":"end","type":"end"}]}""".formatted(researchId));
+
+        HttpResponse<String> byKey = gw.post(CHAT, ASK, "cf-aig-authorization", "Bearer " + research,
+                "authorization", "Bearer k");
+        assertEquals(200, byKey.statusCode(), byKey.body());
+        assertEquals("anthropic/claude-sonnet-4-5", json(byKey.body()).path("model").asText());
+        assertEquals(List.of("start", "team", "claude", "end"), strings(log(byKey).path("route_path")));
+
+        // cf-aig-metadata can say team=research, but key.metadata reads only the key's own identity
+        HttpResponse<String> forged = gw.post(CHAT, ASK, "cf-aig-authorization", "Bearer " + plain,
+                "authorization", "Bearer k", "cf-aig-metadata", "{\"team\":\"research\"}");
+        assertEquals(200, forged.statusCode(), forged.body());
+        assertEquals("google-ai-studio/gemini-2.5-flash", json(forged.body()).path("model").asText());
+        assertEquals(List.of("start", "team", "by-name", "gemini", "end"), strings(log(forged).path("route_path")));
+    }
+
+    @Test
+    void conditionsReadTheModelTheClientAskedForAndTheProviderThatFailed() throws Exception {
+        stub.on("/v1/messages", StubUpstream.json(529, ProviderFixtures.text("anthropic/error-overloaded.json")));
+        assertEquals(200, admin("PUT", "/api/v1/gateways/gw1",
+                "{\"model_aliases\":{\"fast\":\"dynamic/support\",\"smart\":\"dynamic/support\"}}").statusCode());
+        admin("PUT", ROUTES + "support", """
+                {"elements":[
+                  {"id":"start","type":"start","outputs":{"next":{"elementId":"asked"}}},
+                  {"id":"asked","type":"conditional","properties":{"conditions":{"model":{"$in":["smart","dynamic/support"]}}},
+                   "outputs":{"true":{"elementId":"claude"},"false":{"elementId":"gemini"}}},
+                  {"id":"claude","type":"model","properties":{"provider":"anthropic","model":"claude-sonnet-4-5","retries":0},
+                   "outputs":{"success":{"elementId":"end"},"fallback":{"elementId":"which-failed"}}},
+                  {"id":"which-failed","type":"conditional","properties":{"conditions":{"provider":"anthropic"}},
+                   "outputs":{"true":{"elementId":"gemini"},"false":{"elementId":"end"}}},
+                  {"id":"gemini","type":"model","properties":{"provider":"google-ai-studio","model":"gemini-2.5-flash"},
+                   "outputs":{"success":{"elementId":"end"}}},
+                  {"id":"end","type":"end"}]}""");
+
+        HttpResponse<String> fast = gw.post(CHAT, ASK.replace("dynamic/support", "fast"), "authorization", "Bearer k");
+        assertEquals(200, fast.statusCode(), fast.body());
+        assertEquals(List.of("start", "asked", "gemini", "end"), strings(log(fast).path("route_path")));
+        assertEquals(0, stub.received.stream().filter(r -> r.path().equals("/v1/messages")).count());
+
+        HttpResponse<String> smart = gw.post(CHAT, ASK.replace("dynamic/support", "smart"), "authorization", "Bearer k");
+        assertEquals(200, smart.statusCode(), smart.body());
+        JsonNode log = log(smart);
+        assertEquals(List.of("start", "asked", "claude", "which-failed", "gemini", "end"), strings(log.path("route_path")));
+        assertEquals("smart", log.path("requested_model").asText());
+        assertEquals("google-ai-studio", log.path("provider").asText());
+    }
+
+    @Test
+    void aConditionOnAFieldNoRequestHasIsRefusedOnSave() throws Exception {
+        HttpResponse<String> r = admin("PUT", ROUTES + "support", ROUTE.replace("metadata.plan", "team"));
+        assertEquals(400, r.statusCode(), r.body());
+        assertTrue(json(r.body()).at("/error/0/message").asText().contains("key.metadata.<key>"), r.body());
+    }
+
+    @Test
+    void aSpendLimitOnThePrimarysProviderFallsBackToTheCheaperModel() throws Exception {
+        // Claude answers 21 tokens in and 9 out of the fixture at $3/$15 per million: far over a $0.000001 budget
+        HttpResponse<String> put = admin("PUT", "/api/v1/gateways/gw1", """
+                {"spend_limits":[{"id":"claude-budget","limit_usd":0.000001,"window_seconds":3600,
+                  "dimensions":[{"type":"provider","mode":"filter","value":"anthropic"}]}]}""");
+        assertEquals(200, put.statusCode(), put.body());
+        admin("PUT", ROUTES + "support", ROUTE);
+
+        HttpResponse<String> first = gw.post(CHAT, ASK, "authorization", "Bearer k");
+        assertEquals("anthropic/claude-sonnet-4-5", json(first.body()).path("model").asText(), first.body());
+        awaitSpent("claude-budget");
+
+        HttpResponse<String> second = gw.post(CHAT, ASK, "authorization", "Bearer k");
+        assertEquals(200, second.statusCode(), second.body());
+        assertEquals("google-ai-studio/gemini-2.5-flash", json(second.body()).path("model").asText());
+        JsonNode log = log(second);
+        assertEquals(List.of("start", "plan", "claude", "gemini", "end"), strings(log.path("route_path")));
+        assertEquals(List.of("0"), strings(log.path("failed_steps")));
+        assertEquals(1, stub.received.stream().filter(r -> r.path().equals("/v1/messages")).count(),
+                "the exhausted provider is never called again");
+
+        // without a fallback output the same limit answers the gateway's 429 (2046)
+        admin("PUT", ROUTES + "support", ROUTE.replace(",\"fallback\":{\"elementId\":\"gemini\"}", ""));
+        HttpResponse<String> refused = gw.post(CHAT, ASK, "authorization", "Bearer k");
+        assertEquals(429, refused.statusCode(), refused.body());
+        assertEquals("2046", refused.headers().firstValue("cf-aig-error-code").orElseThrow());
+    }
+
+    /** Waits until the rule has counted some spend (counters are written off the answer's path). */
+    private void awaitSpent(String rule) throws Exception {
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (System.currentTimeMillis() < deadline) {
+            JsonNode rules = json(admin("GET", "/api/v1/gateways/gw1/spend", null).body()).path("result");
+            for (JsonNode r : rules) {
+                for (JsonNode b : r.path("buckets")) {
+                    if (r.path("rule").asText().equals(rule) && b.path("exhausted").asBoolean()) {
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("rule " + rule + " never exhausted");
+    }
+
     private static List<String> strings(JsonNode array) {
         List<String> out = new java.util.ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
