@@ -73,6 +73,22 @@ def main(cfg):
                 finish = choice.finish_reason
     out["stream"] = {"pieces": pieces, "usage": final_usage, "finish_reason": finish}
 
+    pieces, final_usage, finish, chunks = [], None, None, 0
+    stream = client.chat.completions.create(
+        model="anthropic/claude-sonnet-4-5", stream=True, stream_options={"include_usage": True}, max_tokens=64,
+        messages=[{"role": "user", "content": "Stream a sentence from Claude."}])
+    for chunk in stream:
+        chunks += 1
+        if chunk.usage is not None:
+            final_usage = usage_of(chunk.usage)
+        for choice in chunk.choices:
+            if choice.delta.content:
+                pieces.append(choice.delta.content)
+            if choice.finish_reason:
+                finish = choice.finish_reason
+    out["anthropic_stream"] = {"pieces": pieces, "usage": final_usage, "finish_reason": finish, "chunks": chunks,
+                               "model": chunk.model}
+
     tools = client.chat.completions.create(
         model="anthropic/claude-sonnet-4-5", tools=[WEATHER_TOOL], tool_choice="auto",
         messages=[{"role": "user", "content": "Weather in Paris?"}])

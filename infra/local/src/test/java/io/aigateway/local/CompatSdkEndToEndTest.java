@@ -6,27 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.aigateway.local.LocalRuntime.Options;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,35 +38,15 @@ class CompatSdkEndToEndTest {
     private static final String GROQ_KEY = "gsk_compat_e2e_3c7a9e1b";
     private static final String GATEWAY = "compat-e2e";
 
-    private static HttpServer stub;
+    private static CompatStubs stubs;
     private static LocalRuntime runtime;
-    /** What each stub path received, in order: the body and the headers that matter. */
-    private static final Map<String, List<ObjectNode>> SEEN = new ConcurrentHashMap<>();
     private static JsonNode result;
 
     @BeforeAll
     static void start() throws Exception {
-        stub = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        stub.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-        stub.createContext("/v1/messages", CompatSdkEndToEndTest::anthropic);
-        stub.createContext("/v1beta/models/", CompatSdkEndToEndTest::gemini);
-        stub.createContext("/groq/chat/completions", CompatSdkEndToEndTest::groq);
-        stub.start();
-        String base = "http://127.0.0.1:" + stub.getAddress().getPort();
-        runtime = LocalRuntime.start(Options.parse("--in-memory", "--port", "0").withEnv(Map.of(
-                "GATEWAY_UPSTREAM_ANTHROPIC", base,
-                "GATEWAY_UPSTREAM_GOOGLE_AI_STUDIO", base,
-                "GATEWAY_UPSTREAM_GROQ", base + "/groq")));
-        HttpResponse<String> route = admin("PUT", "/api/v1/gateways/" + GATEWAY + "/routes/agent", """
-                {"elements":[
-                  {"id":"start","type":"start","outputs":{"next":{"elementId":"first-turn"}}},
-                  {"id":"first-turn","type":"conditional","properties":{"conditions":{"metadata.turn":{"$eq":0}}},
-                   "outputs":{"true":{"elementId":"claude"},"false":{"elementId":"gemini"}}},
-                  {"id":"claude","type":"model","properties":{"provider":"anthropic","model":"claude-sonnet-4-5"},
-                   "outputs":{"success":{"elementId":"end"}}},
-                  {"id":"gemini","type":"model","properties":{"provider":"google-ai-studio","model":"gemini-2.5-flash"},
-                   "outputs":{"success":{"elementId":"end"}}},
-                  {"id":"end","type":"end"}]}""");
+        stubs = new CompatStubs();
+        runtime = LocalRuntime.start(Options.parse("--in-memory", "--port", "0").withEnv(stubs.env()));
+        HttpResponse<String> route = admin("PUT", "/api/v1/gateways/" + GATEWAY + "/routes/agent", CompatStubs.AGENT_ROUTE);
         assertEquals(200, route.statusCode(), route::body);
 
         ObjectNode cfg = JSON.createObjectNode();
@@ -91,8 +62,8 @@ class CompatSdkEndToEndTest {
         if (runtime != null) {
             runtime.close();
         }
-        if (stub != null) {
-            stub.stop(0);
+        if (stubs != null) {
+            stubs.close();
         }
     }
 
@@ -106,7 +77,7 @@ class CompatSdkEndToEndTest {
         assertEquals(9, plain.at("/usage/completion_tokens").asInt());
         assertEquals(4, plain.at("/usage/cached_tokens").asInt());
 
-        ObjectNode seen = SEEN.get("anthropic").getFirst();
+        ObjectNode seen = stubs.seen("anthropic").getFirst();
         assertEquals(ANTHROPIC_KEY, seen.path("x-api-key").asText(), seen::toString);
         assertTrue(seen.path("authorization").isNull(), seen::toString);
         assertEquals("Be brief.", seen.at("/body/system/0/text").asText(), seen::toString);
@@ -125,8 +96,22 @@ class CompatSdkEndToEndTest {
         assertEquals("stop", stream.path("finish_reason").asText());
         assertEquals(5, stream.at("/usage/prompt_tokens").asInt(), stream::toString);
         assertEquals(11, stream.at("/usage/completion_tokens").asInt());
-        ObjectNode seen = SEEN.get("gemini-stream").getFirst();
+        ObjectNode seen = stubs.seen("gemini-stream").getFirst();
         assertEquals(GEMINI_KEY, seen.path("x-goog-api-key").asText(), seen::toString);
+    }
+
+    @Test
+    void anthropicStreamArrivesDeltaByDeltaWithFinalUsage() {
+        JsonNode stream = result.path("anthropic_stream");
+        assertEquals(CompatStubs.CLAUDE_PIECES, strings(stream.path("pieces")), stream::toString);
+        assertEquals("stop", stream.path("finish_reason").asText());
+        assertEquals("anthropic/claude-sonnet-4-5", stream.path("model").asText());
+        assertEquals(17, stream.at("/usage/prompt_tokens").asInt(), stream::toString);
+        assertEquals(12, stream.at("/usage/completion_tokens").asInt(), "message_delta's count is the final one");
+        assertEquals(29, stream.at("/usage/total_tokens").asInt());
+        ObjectNode seen = stubs.seen("anthropic-stream").getFirst();
+        assertTrue(seen.at("/body/stream").asBoolean(), seen::toString);
+        assertEquals(ANTHROPIC_KEY, seen.path("x-api-key").asText(), seen::toString);
     }
 
     @Test
@@ -142,7 +127,7 @@ class CompatSdkEndToEndTest {
     void anOpenAiCompatibleProviderPassesThrough() {
         assertEquals("Hello from Groq.", result.at("/groq/content").asText(), result::toString);
         assertEquals(15, result.at("/groq/usage/prompt_tokens").asInt());
-        ObjectNode seen = SEEN.get("groq").getFirst();
+        ObjectNode seen = stubs.seen("groq").getFirst();
         assertEquals("Bearer " + GROQ_KEY, seen.path("authorization").asText(), seen::toString);
         assertEquals("llama-3.1-8b-instant", seen.at("/body/model").asText());
     }
@@ -169,135 +154,39 @@ class CompatSdkEndToEndTest {
         assertEquals("In Paris it is 18 C and clear.", agent.path("answer").asText(), agent::toString);
 
         // Gemini got Claude's tool call and the tool's result in its own format, and only its own key
-        ObjectNode second = SEEN.get("gemini").getLast();
+        ObjectNode second = stubs.seen("gemini").getLast();
         JsonNode contents = second.at("/body/contents");
         assertEquals("get_weather", contents.at("/1/parts/1/functionCall/name").asText(), second::toString);
         assertEquals("Paris", contents.at("/1/parts/1/functionCall/args/city").asText());
         assertEquals(18, contents.at("/2/parts/0/functionResponse/response/temperature_c").asInt(), second::toString);
         assertEquals(GEMINI_KEY, second.path("x-goog-api-key").asText());
         assertTrue(second.path("authorization").isNull(), "Claude's key never reaches Google: " + second);
-        ObjectNode first = SEEN.get("anthropic").stream().filter(s -> s.at("/body/tools").size() > 0
+        ObjectNode first = stubs.seen("anthropic").stream().filter(s -> s.at("/body/tools").size() > 0
                 && s.at("/body/messages").size() == 1 && s.at("/body/messages/0/content").toString().contains("Use the tool"))
                 .findFirst().orElseThrow();
         assertTrue(first.path("x-goog-api-key").isNull(), "Google's key never reaches Anthropic: " + first);
 
-        JsonNode logs = JSON.readTree(admin("GET", "/api/v1/gateways/" + GATEWAY + "/logs?limit=50", null).body());
+        // logs are ingested from the journal shortly after the answers: wait for the routed one
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        JsonNode logs;
         boolean routed = false;
-        for (JsonNode log : logs.path("result")) {
-            if ("agent".equals(log.path("route").asText()) && "google-ai-studio".equals(log.path("provider").asText())) {
-                assertEquals(List.of("start", "first-turn", "gemini", "end"), strings(log.path("route_path")));
-                routed = true;
+        do {
+            logs = JSON.readTree(admin("GET", "/api/v1/gateways/" + GATEWAY + "/logs?limit=50", null).body());
+            for (JsonNode log : logs.path("result")) {
+                if ("agent".equals(log.path("route").asText()) && "google-ai-studio".equals(log.path("provider").asText())) {
+                    assertEquals(List.of("start", "first-turn", "gemini", "end"), strings(log.path("route_path")));
+                    routed = true;
+                }
             }
-        }
-        assertTrue(routed, logs::toString);
+            if (!routed) {
+                Thread.sleep(50);
+            }
+        } while (!routed && System.nanoTime() < deadline);
+        String all = logs.toString();
+        assertTrue(routed, all);
         for (String secret : List.of(ANTHROPIC_KEY, GEMINI_KEY, GROQ_KEY)) {
-            assertFalse(logs.toString().contains(secret), "a provider key in the logs");
+            assertFalse(all.contains(secret), "a provider key in the logs");
         }
-    }
-
-    // ---- the stubs ----------------------------------------------------------------------------------------------
-
-    private static ObjectNode seen(String name, HttpExchange exchange, JsonNode body) {
-        ObjectNode s = JSON.createObjectNode();
-        s.set("body", body);
-        for (String h : List.of("authorization", "x-api-key", "x-goog-api-key", "anthropic-version")) {
-            String v = exchange.getRequestHeaders().getFirst(h);
-            if (v == null) {
-                s.putNull(h);
-            } else {
-                s.put(h, v);
-            }
-        }
-        s.put("query", exchange.getRequestURI().getRawQuery());
-        SEEN.computeIfAbsent(name, k -> new CopyOnWriteArrayList<>()).add(s);
-        return s;
-    }
-
-    private static void anthropic(HttpExchange exchange) throws IOException {
-        JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
-        seen("anthropic", exchange, body);
-        if ("claude-rate-limited".equals(body.path("model").asText())) {
-            send(exchange, 429, "application/json", """
-                    {"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit for your organization"}}""");
-            return;
-        }
-        boolean toolResult = body.path("messages").toString().contains("\"tool_result\"");
-        ObjectNode m = JSON.createObjectNode();
-        m.put("id", "msg_e2e").put("type", "message").put("role", "assistant").put("model", "claude-sonnet-4-5-20250929");
-        ArrayNode content = m.putArray("content");
-        if (body.path("tools").size() > 0 && !toolResult) {
-            content.addObject().put("type", "text").put("text", "Let me check.");
-            ObjectNode use = content.addObject().put("type", "tool_use").put("id", "toolu_e2e_01").put("name", "get_weather");
-            use.putObject("input").put("city", "Paris");
-            m.put("stop_reason", "tool_use");
-        } else {
-            content.addObject().put("type", "text").put("text", "Hello from Claude through /compat.");
-            m.put("stop_reason", "end_turn");
-        }
-        m.putNull("stop_sequence");
-        m.putObject("usage").put("input_tokens", 21).put("output_tokens", 9).put("cache_read_input_tokens", 4)
-                .put("cache_creation_input_tokens", 0);
-        send(exchange, 200, "application/json", m.toString());
-    }
-
-    private static void gemini(HttpExchange exchange) throws IOException {
-        JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
-        boolean stream = exchange.getRequestURI().getPath().endsWith(":streamGenerateContent");
-        seen(stream ? "gemini-stream" : "gemini", exchange, body);
-        if (!stream) {
-            String contents = body.path("contents").toString();
-            String text = contents.contains("functionResponse") && contents.contains("temperature_c")
-                    ? "In Paris it is 18 C and clear." : "I saw no tool result.";
-            send(exchange, 200, "application/json", geminiChunk(text, true).toString());
-            return;
-        }
-        exchange.getResponseHeaders().add("content-type", "text/event-stream");
-        exchange.sendResponseHeaders(200, 0);
-        OutputStream out = exchange.getResponseBody();
-        List<String> pieces = List.of("Gemini ", "streams ", "through compat.");
-        for (int i = 0; i < pieces.size(); i++) {
-            out.write(("data: " + geminiChunk(pieces.get(i), i == pieces.size() - 1) + "\r\n\r\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            try {
-                Thread.sleep(30);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        exchange.close();
-    }
-
-    private static ObjectNode geminiChunk(String text, boolean last) {
-        ObjectNode r = JSON.createObjectNode();
-        ObjectNode candidate = r.putArray("candidates").addObject();
-        ObjectNode content = candidate.putObject("content").put("role", "model");
-        content.putArray("parts").addObject().put("text", text);
-        candidate.put("index", 0);
-        if (last) {
-            candidate.put("finishReason", "STOP");
-        }
-        r.putObject("usageMetadata").put("promptTokenCount", 5).put("candidatesTokenCount", last ? 11 : 3)
-                .put("totalTokenCount", last ? 16 : 8);
-        r.put("modelVersion", "gemini-2.5-flash").put("responseId", "resp-e2e");
-        return r;
-    }
-
-    private static void groq(HttpExchange exchange) throws IOException {
-        JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
-        seen("groq", exchange, body);
-        send(exchange, 200, "application/json", """
-                {"id":"chatcmpl-groq","object":"chat.completion","created":1750000000,"model":"llama-3.1-8b-instant",
-                 "choices":[{"index":0,"message":{"role":"assistant","content":"Hello from Groq."},"finish_reason":"stop"}],
-                 "usage":{"prompt_tokens":15,"completion_tokens":4,"total_tokens":19}}""");
-    }
-
-    private static void send(HttpExchange exchange, int status, String type, String body) throws IOException {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().add("content-type", type);
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-        exchange.close();
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------

@@ -1,0 +1,303 @@
+package io.aigateway.local;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aigateway.local.LocalRuntime.Options;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The official OpenAI JS SDK ({@code openai} on npm, the version pinned in {@code src/test/js/package.json}), changed
+ * in nothing but its base URL, against the local runtime's {@code /compat} endpoint in front of {@link CompatStubs}:
+ * Anthropic plain and with tools, a Gemini stream with {@code stream_options.include_usage}, Groq passed through, and
+ * the SDK's typed errors ({@code RateLimitError} for a provider's 429, {@code BadRequestError} with code 2048 for a
+ * parameter the provider cannot honour).
+ *
+ * <p>The test installs the SDK itself ({@code npm ci} into {@code target/js-sdk}, once per pinned version). It is
+ * skipped only when {@code node} is not on PATH; with node there, a failed install fails the test.
+ */
+class CompatJsSdkEndToEndTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String ANTHROPIC_KEY = "sk-ant-compat-js-2b9e4f7a";
+    private static final String GEMINI_KEY = "AIzaCompatJs-8d3c1e5f7a";
+    private static final String GROQ_KEY = "gsk_compat_js_6e2a8c4d";
+    private static final String GATEWAY = "compat-js";
+
+    private static CompatStubs stubs;
+    private static LocalRuntime runtime;
+    private static JsonNode result;
+
+    @BeforeAll
+    static void start() throws Exception {
+        String node = nodeVersion();
+        Assumptions.assumeTrue(node != null, "node is not on PATH: the JS SDK end-to-end test is skipped");
+        Path sdk = installSdk();
+        stubs = new CompatStubs();
+        runtime = LocalRuntime.start(Options.parse("--in-memory", "--port", "0").withEnv(stubs.env()));
+        ObjectNode cfg = JSON.createObjectNode();
+        cfg.put("base_url", runtime.rootUrl() + "/v1/local/" + GATEWAY + "/compat");
+        cfg.put("anthropic_key", ANTHROPIC_KEY);
+        cfg.put("gemini_key", GEMINI_KEY);
+        cfg.put("groq_key", GROQ_KEY);
+        result = runScript(sdk, cfg);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (runtime != null) {
+            runtime.close();
+        }
+        if (stubs != null) {
+            stubs.close();
+        }
+    }
+
+    @Test
+    void plainAnthropicAnswerWithUsageAndTheKeyInAnthropicsHeader() throws Exception {
+        JsonNode plain = result.path("plain");
+        assertEquals("Hello from Claude through /compat.", plain.path("content").asText(), plain::toString);
+        assertEquals("anthropic/claude-sonnet-4-5", plain.path("model").asText());
+        assertEquals("stop", plain.path("finish_reason").asText());
+        assertEquals(25, plain.at("/usage/prompt_tokens").asInt(), plain::toString);
+        assertEquals(9, plain.at("/usage/completion_tokens").asInt());
+        assertEquals(34, plain.at("/usage/total_tokens").asInt());
+        assertEquals(4, plain.at("/usage/cached_tokens").asInt());
+
+        ObjectNode seen = stubs.seen("anthropic").getFirst();
+        assertEquals(ANTHROPIC_KEY, seen.path("x-api-key").asText(), seen::toString);
+        assertTrue(seen.path("authorization").isNull(), seen::toString);
+        assertEquals("Be brief.", seen.at("/body/system/0/text").asText(), seen::toString);
+        assertTrue(seen.at("/body/messages/0/content").toString().contains("Say hello from JS."), seen::toString);
+
+        JsonNode log = awaitLog(plain.path("log_id").asText());
+        assertEquals("anthropic", log.path("provider").asText(), log::toString);
+        assertEquals("claude-sonnet-4-5", log.path("model").asText());
+        assertEquals("anthropic/claude-sonnet-4-5", log.path("requested_model").asText());
+        assertEquals(25, log.path("tokens_in").asInt());
+    }
+
+    @Test
+    void geminiStreamArrivesChunkByChunkWithTheUsageChunkLast() {
+        JsonNode stream = result.path("stream");
+        assertEquals(List.of("Gemini ", "streams ", "through compat."), strings(stream.path("pieces")), stream::toString);
+        assertEquals("stop", stream.path("finish_reason").asText());
+        assertEquals(5, stream.at("/usage/prompt_tokens").asInt(), stream::toString);
+        assertEquals(11, stream.at("/usage/completion_tokens").asInt());
+        assertEquals(16, stream.at("/usage/total_tokens").asInt());
+        assertTrue(stream.path("chunks").asInt() >= 4, "three pieces and a usage chunk: " + stream);
+        ObjectNode seen = stubs.seen("gemini-stream").getFirst();
+        assertEquals(GEMINI_KEY, seen.path("x-goog-api-key").asText(), seen::toString);
+        assertEquals("alt=sse", seen.path("query").asText(), seen::toString);
+    }
+
+    @Test
+    void anthropicStreamArrivesDeltaByDeltaWithFinalUsage() {
+        JsonNode stream = result.path("anthropic_stream");
+        assertEquals(CompatStubs.CLAUDE_PIECES, strings(stream.path("pieces")), stream::toString);
+        assertEquals("stop", stream.path("finish_reason").asText());
+        assertEquals("anthropic/claude-sonnet-4-5", stream.path("model").asText());
+        assertEquals(17, stream.at("/usage/prompt_tokens").asInt(), stream::toString);
+        assertEquals(12, stream.at("/usage/completion_tokens").asInt(), "message_delta's count is the final one");
+        assertEquals(29, stream.at("/usage/total_tokens").asInt());
+        ObjectNode seen = stubs.seen("anthropic-stream").getFirst();
+        assertTrue(seen.at("/body/stream").asBoolean(), seen::toString);
+        assertEquals(ANTHROPIC_KEY, seen.path("x-api-key").asText(), seen::toString);
+    }
+
+    @Test
+    void toolCallsComeBackInOpenAisShape() {
+        JsonNode tools = result.path("tools");
+        assertEquals("tool_calls", tools.path("finish_reason").asText(), tools::toString);
+        assertEquals("function", tools.path("type").asText());
+        assertEquals("get_weather", tools.path("name").asText());
+        assertEquals("Paris", tools.at("/arguments/city").asText());
+        assertEquals("toolu_e2e_01", tools.path("id").asText());
+        ObjectNode seen = stubs.seen("anthropic").stream().filter(s -> s.at("/body/tools").size() > 0)
+                .findFirst().orElseThrow();
+        assertEquals("get_weather", seen.at("/body/tools/0/name").asText(), seen::toString);
+        assertEquals("object", seen.at("/body/tools/0/input_schema/type").asText(), seen::toString);
+    }
+
+    @Test
+    void anOpenAiCompatibleProviderPassesThrough() {
+        assertEquals("Hello from Groq.", result.at("/groq/content").asText(), result::toString);
+        assertEquals(15, result.at("/groq/usage/prompt_tokens").asInt());
+        ObjectNode seen = stubs.seen("groq").getFirst();
+        assertEquals("Bearer " + GROQ_KEY, seen.path("authorization").asText(), seen::toString);
+        assertEquals("llama-3.1-8b-instant", seen.at("/body/model").asText());
+    }
+
+    @Test
+    void errorsAreTheSdksTypedErrors() throws Exception {
+        JsonNode provider = result.path("provider_error");
+        assertEquals("RateLimitError", provider.path("class").asText(), provider::toString);
+        assertTrue(provider.path("is_rate_limit").asBoolean(), provider::toString);
+        assertEquals(429, provider.path("status").asInt());
+        assertTrue(provider.path("message").asText().contains("rate limit"), provider::toString);
+
+        JsonNode refused = result.path("unsupported");
+        assertEquals("BadRequestError", refused.path("class").asText(), refused::toString);
+        assertTrue(refused.path("is_bad_request").asBoolean(), refused::toString);
+        assertEquals(400, refused.path("status").asInt());
+        assertEquals("n", refused.path("param").asText());
+        assertEquals("2048", refused.path("code").asText());
+        assertEquals(1, stubs.seen("anthropic").stream()
+                .filter(s -> "claude-rate-limited".equals(s.at("/body/model").asText())).count(),
+                "maxRetries 0: one provider call; the refused n=2 never reached the provider");
+
+        // every call's log (plain, two streams, tools, groq, two errors), once ingested, is free of provider keys
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        JsonNode listed;
+        do {
+            listed = JSON.readTree(admin("GET", "/api/v1/gateways/" + GATEWAY + "/logs?limit=50", null).body());
+            if (listed.path("result").size() < 7) {
+                Thread.sleep(50);
+            }
+        } while (listed.path("result").size() < 7 && System.nanoTime() < deadline);
+        assertEquals(7, listed.path("result").size(), listed::toString);
+        String logs = listed.toString();
+        for (String secret : List.of(ANTHROPIC_KEY, GEMINI_KEY, GROQ_KEY)) {
+            assertFalse(logs.contains(secret), "a provider key in the logs");
+        }
+    }
+
+    // ---- the SDK --------------------------------------------------------------------------------------------------
+
+    /** {@code node --version}, or null when node is not on PATH. */
+    private static String nodeVersion() throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0 ? out : null;
+        } catch (IOException notThere) {
+            return null;
+        }
+    }
+
+    private static Path jsSources() {
+        Path dir = Path.of(System.getProperty("basedir", "."), "src", "test", "js").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(dir.resolve("package.json"))) {
+            dir = Path.of("infra", "local", "src", "test", "js").toAbsolutePath().normalize();
+        }
+        return dir;
+    }
+
+    /**
+     * Copies package.json, its lock and the script into {@code target/js-sdk} and runs {@code npm ci} there unless
+     * the pinned openai version is already installed.
+     */
+    private static Path installSdk() throws Exception {
+        Path src = jsSources();
+        Path target = src.getParent().getParent().getParent().resolve("target").resolve("js-sdk");
+        Files.createDirectories(target);
+        for (String f : List.of("package.json", "package-lock.json", "compat_e2e.mjs")) {
+            Files.copy(src.resolve(f), target.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+        String pinned = JSON.readTree(src.resolve("package.json").toFile()).at("/dependencies/openai").asText();
+        Path installed = target.resolve("node_modules").resolve("openai").resolve("package.json");
+        if (Files.isRegularFile(installed) && pinned.equals(JSON.readTree(installed.toFile()).path("version").asText())) {
+            return target;
+        }
+        Path log = Files.createTempFile("npm-ci", ".log");
+        try {
+            Process p;
+            try {
+                p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
+                        .directory(target.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            } catch (IOException noNpm) {
+                throw new AssertionError("node is on PATH but npm is not: install npm to run the JS SDK test", noNpm);
+            }
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("npm ci did not finish in 300 s:\n" + Files.readString(log));
+            }
+            assertEquals(0, p.exitValue(), () -> "npm ci of openai@" + pinned + " failed in " + target + ":\n"
+                    + readQuietly(log));
+        } finally {
+            Files.deleteIfExists(log);
+        }
+        assertTrue(Files.isRegularFile(installed), "npm ci installed no openai package in " + target);
+        return target;
+    }
+
+    private static JsonNode runScript(Path sdk, ObjectNode cfg) throws Exception {
+        Path out = Files.createTempFile("compat-js", ".out");
+        Path err = Files.createTempFile("compat-js", ".err");
+        try {
+            ProcessBuilder builder = new ProcessBuilder("node", sdk.resolve("compat_e2e.mjs").toString(), cfg.toString())
+                    .directory(sdk.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile());
+            for (String v : List.of("OPENAI_BASE_URL", "OPENAI_API_KEY", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID",
+                    "OPENAI_LOG", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")) {
+                builder.environment().remove(v);
+            }
+            builder.environment().put("NO_PROXY", "127.0.0.1,localhost");
+            Process p = builder.start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("compat_e2e.mjs did not finish in 120 s: " + readQuietly(err));
+            }
+            String stdout = Files.readString(out).strip();
+            assertEquals(0, p.exitValue(), () -> "compat_e2e.mjs failed:\n" + readQuietly(out) + "\n" + readQuietly(err));
+            return JSON.readTree(stdout.substring(stdout.lastIndexOf('\n') + 1));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------------
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static HttpResponse<String> admin(String method, String path, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(runtime.rootUrl() + path))
+                .header("Authorization", "Bearer " + runtime.adminToken()).timeout(Duration.ofSeconds(10));
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body));
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode awaitLog(String id) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (true) {
+            HttpResponse<String> r = admin("GET", "/api/v1/gateways/" + GATEWAY + "/logs/" + id, null);
+            if (r.statusCode() == 200) {
+                return JSON.readTree(r.body()).path("result");
+            }
+            assertTrue(System.nanoTime() < deadline, () -> "no log " + id + ": " + r.body());
+            Thread.sleep(50);
+        }
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+}
