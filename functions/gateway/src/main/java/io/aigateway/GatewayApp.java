@@ -34,6 +34,8 @@ import io.aigateway.config.SettingsStore;
 import io.aigateway.config.GatewayConfig;
 import io.aigateway.extension.PluginRequestStep;
 import io.aigateway.extension.PluginResponseStep;
+import io.aigateway.guard.DlpResponseStep;
+import io.aigateway.guard.DlpStep;
 import io.aigateway.pipeline.Interceptor;
 import io.aigateway.plugin.HookClient;
 import io.aigateway.plugin.PluginLoader;
@@ -41,7 +43,7 @@ import io.aigateway.plugin.PluginRegistry;
 import io.aigateway.plugin.PluginRunners;
 import io.aigateway.cost.CostCalculator;
 import io.aigateway.log.LogIds;
-import io.aigateway.recording.LogRedactor;
+import io.aigateway.recording.DetectorRedactor;
 import io.aigateway.log.LogStore;
 import io.aigateway.recording.JournalSink;
 import io.aigateway.recording.RecordCounters;
@@ -229,7 +231,7 @@ public final class GatewayApp implements AutoCloseable {
         Budgets budgets = new Budgets(new SpendCounters(dynamo, config.tableName()), background,
                 System::currentTimeMillis);
         RequestRecorder recorder = new RequestRecorder(sink, metrics, config.logBodyBytes(),
-                config.logPayloadBytes(), LogRedactor.NONE, CostCalculator.standard(),
+                config.logPayloadBytes(), new DetectorRedactor(), CostCalculator.standard(),
                 List.of(new SpendRecorder(budgets)));
         ProviderRegistry registry = new ProviderRegistry(config.upstreamOverrides());
         RouteParser routes = new RouteParser(registry, config.accountId());
@@ -251,6 +253,7 @@ public final class GatewayApp implements AutoCloseable {
         List<Interceptor> providerSteps = List.of(
                 new PluginRequestStep(pluginRunners),
                 new KeyPolicyStep(), // after plug-ins, which may change the request: checks the model actually sent
+                new DlpStep(), // request policies; restores placeholders in the answer; before the cache key is made
                 new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background,
                         (gw, provider, model) -> {
                             String line = metrics.storeErrorLine(gw, provider, model);
@@ -259,6 +262,7 @@ public final class GatewayApp implements AutoCloseable {
                             }
                         }),
                 new PluginResponseStep(pluginRunners),
+                new DlpResponseStep(), // response policies: plug-ins and the cache only see checked answers
                 new SpendLimitStep(budgets),
                 new ProviderKeyStep(providerKeys),
                 new UpstreamStep(upstream, Math.max(config.logBodyBytes(), config.logPayloadBytes())));

@@ -76,6 +76,9 @@ public final class LogJson {
         o.put("feedback", log.feedback());
         o.put("score", log.score());
         o.put("expires_at", Instant.ofEpochSecond(log.expiresAt()).toString());
+        o.put("dlp_action", log.dlpAction());
+        ObjectNode findings = o.putObject("dlp_findings");
+        log.dlpFindings().forEach(findings::put);
         return o;
     }
 
@@ -144,13 +147,24 @@ public final class LogJson {
                 text(o, "route"),
                 o.hasNonNull("route_version") ? o.get("route_version").asInt() : null,
                 list(o.get("route_path")),
-                text(o, "key_id"));
+                text(o, "key_id"),
+                text(o, "dlp_action"),
+                counts(o.get("dlp_findings")));
     }
 
     private static List<String> list(JsonNode array) {
         List<String> out = new ArrayList<>();
         if (array != null && array.isArray()) {
             array.forEach(n -> out.add(n.asText()));
+        }
+        return out;
+    }
+
+    /** {@code {"email": 2}}; absent in records written before the field existed. */
+    private static Map<String, Integer> counts(JsonNode findings) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (findings != null && findings.isObject()) {
+            findings.properties().forEach(e -> out.put(e.getKey(), e.getValue().asInt()));
         }
         return out;
     }

@@ -25,10 +25,20 @@ public record LogQuery(String gateway, int limit, String beforeId, long fromMill
             Long maxTokensIn,
             Long minTokensOut,
             Long maxTokensOut,
-            String keyId) {
+            String keyId,
+            String dlpAction) {
 
         public static final Filters NONE = new Filters(null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
+
+        /** Without the data protection filter. */
+        public Filters(String provider, String model, Integer statusCode, Boolean success, Boolean cached,
+                       Integer feedback, String eventId, String metadataKey, String metadataValue, Double minCost,
+                       Double maxCost, Long minDuration, Long maxDuration, Long minTokensIn, Long maxTokensIn,
+                       Long minTokensOut, Long maxTokensOut) {
+            this(provider, model, statusCode, success, cached, feedback, eventId, metadataKey, metadataValue, minCost,
+                    maxCost, minDuration, maxDuration, minTokensIn, maxTokensIn, minTokensOut, maxTokensOut, null, null);
+        }
 
         public static Filters of(String provider, String model, Integer statusCode, Boolean success) {
             return new Filters(provider, model, statusCode, success, null, null, null, null, null, null, null, null,

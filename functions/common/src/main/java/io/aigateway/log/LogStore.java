@@ -305,6 +305,7 @@ public final class LogStore {
         eq(filters, names, values, "event_id", f.eventId() == null ? null : s(f.eventId()));
         eq(filters, names, values, "key_id", f.keyId() == null ? null : s(f.keyId()));
         eq(filters, names, values, "feedback", f.feedback() == null ? null : n(f.feedback()));
+        eq(filters, names, values, "dlp_action", f.dlpAction() == null ? null : s(f.dlpAction()));
         if (f.cached() != null) {
             // logs written before a field existed lack it: "not cached" includes them
             names.put("#cached", "cached");
@@ -646,6 +647,12 @@ public final class LogStore {
         if (log.score() != null) {
             item.put("score", AttributeValue.fromN(decimal(log.score())));
         }
+        putIfPresent(item, "dlp_action", log.dlpAction());
+        if (!log.dlpFindings().isEmpty()) {
+            Map<String, AttributeValue> counts = new LinkedHashMap<>();
+            log.dlpFindings().forEach((type, count) -> counts.put(type, n(count)));
+            item.put("dlp_findings", AttributeValue.fromM(counts));
+        }
         return item;
     }
 
@@ -718,7 +725,17 @@ public final class LogStore {
                 item.containsKey("route_version") ? (int) num(item, "route_version") : null,
                 item.containsKey("route_path")
                         ? item.get("route_path").l().stream().map(AttributeValue::s).toList() : List.of(),
-                str(item, "key_id"));
+                str(item, "key_id"),
+                str(item, "dlp_action"),
+                dlpFindings(item.get("dlp_findings")));
+    }
+
+    private static Map<String, Integer> dlpFindings(AttributeValue v) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (v != null && v.hasM()) {
+            v.m().forEach((type, count) -> out.put(type, Integer.parseInt(count.n())));
+        }
+        return out;
     }
 
     private static void putIfPresent(Map<String, AttributeValue> item, String name, String value) {

@@ -9,7 +9,9 @@ import java.util.Map;
  * ({@code tokensCached}, {@code tokensCacheWrite} are parts of {@code tokensIn}, {@code tokensReasoning} a part of
  * {@code tokensOut});
  * cost in USD, null when the model's price is unknown (never a made-up 0); {@code keyId} the virtual key that made
- * the request (its identity is in {@code metadata}), null without one.
+ * the request (its identity is in {@code metadata}), null without one. {@code dlpAction} is the most severe data protection action taken (FLAG, REDACT or
+ * BLOCK; null: none), {@code dlpFindings} how many values of each type its policies matched (never the values;
+ * empty when none).
  */
 public record RequestLog(
         String id,
@@ -56,10 +58,32 @@ public record RequestLog(
         String route,
         Integer routeVersion,
         List<String> routePath,
-        String keyId) {
+        String keyId,
+        String dlpAction,
+        Map<String, Integer> dlpFindings) {
     public RequestLog {
         annotations = annotations == null ? Map.of() : annotations;
         routePath = routePath == null ? List.of() : List.copyOf(routePath);
+        dlpFindings = dlpFindings == null ? Map.of() : Map.copyOf(dlpFindings);
+    }
+
+    /** A log without data protection fields (records written before they existed read this way). */
+    public RequestLog(String id, long createdAt, String gateway, String provider, String model, String method,
+                      String path, int statusCode, boolean success, boolean cached, boolean stream, long duration,
+                      long timeToFirstByte, long upstreamDuration, Long tokensIn, Long tokensOut,
+                      Map<String, Object> metadata, String eventId, String userAgent, long requestSize,
+                      long responseSize, String requestHead, String responseHead, int attempts, Integer errorCode,
+                      String outcome, Integer step, List<Integer> failedSteps, String cacheNote, Double cost,
+                      Double costSaved, boolean costEstimated, Integer feedback, Double score, long expiresAt,
+                      Long tokensCached, Long tokensCacheWrite, Long tokensReasoning, String blockedBy,
+                      Map<String, String> annotations, String requestedModel, String route, Integer routeVersion,
+                      List<String> routePath) {
+        this(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration,
+                timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize,
+                responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote,
+                cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite,
+                tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion, routePath, null,
+                Map.of());
     }
 
     /** A log without the OpenAI-compatible endpoint's fields (no requested model, no dynamic route). */
@@ -76,7 +100,7 @@ public record RequestLog(
                 timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize,
                 responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote,
                 cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite,
-                tokensReasoning, blockedBy, annotations, null, null, null, List.of(), null);
+                tokensReasoning, blockedBy, annotations, null, null, null, List.of(), null, null, Map.of());
     }
 
 
@@ -91,7 +115,8 @@ public record RequestLog(
         this(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration,
                 timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize,
                 responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote,
-                cost, costSaved, costEstimated, feedback, score, expiresAt, null, null, null, null, Map.of());
+                cost, costSaved, costEstimated, feedback, score, expiresAt, null, null, null, null, Map.of(), null,
+                null, null, List.of(), null, Map.of());
     }
 
     /** The same record with user feedback applied (PATCH .../logs/{id}). */
@@ -101,7 +126,7 @@ public record RequestLog(
                 requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps,
                 cacheNote, cost, costSaved, costEstimated, newFeedback, newScore, expiresAt, tokensCached,
                 tokensCacheWrite, tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion,
-                routePath, keyId);
+                routePath, keyId, dlpAction, dlpFindings);
     }
 
     /** An empty builder: name each field, so adding one never shifts the others. */
@@ -152,6 +177,8 @@ public record RequestLog(
         private String blockedBy;
         private Map<String, String> annotations = Map.of();
         private String requestedModel;
+        private String dlpAction;
+        private Map<String, Integer> dlpFindings = Map.of();
         private String route;
         private Integer routeVersion;
         private List<String> routePath = List.of();
@@ -380,8 +407,18 @@ public record RequestLog(
             return this;
         }
 
+        public Builder dlpAction(String value) {
+            this.dlpAction = value;
+            return this;
+        }
+
+        public Builder dlpFindings(Map<String, Integer> value) {
+            this.dlpFindings = value;
+            return this;
+        }
+
         public RequestLog build() {
-            return new RequestLog(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration, timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote, cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite, tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion, routePath, keyId);
+            return new RequestLog(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration, timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize, responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote, cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite, tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion, routePath, keyId, dlpAction, dlpFindings);
         }
     }
 }

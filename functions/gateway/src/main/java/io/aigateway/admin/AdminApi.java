@@ -311,12 +311,27 @@ public final class AdminApi {
                 longParam(params, "max_tokens_in"),
                 longParam(params, "min_tokens_out"),
                 longParam(params, "max_tokens_out"),
-                blankToNull(params.get("key_id")));
+                blankToNull(params.get("key_id")),
+                dlpActionParam(params));
         return new LogQuery(gateway, limit, null, timeParam(params, "from", 0),
                 timeParam(params, "to", System.currentTimeMillis() + 60_000), filters);
     }
 
-    /** Deletes matching logs, up to {@code limit} (default and most 1000) per call; says whether more match. */
+    /** {@code dlp_action=FLAG|REDACT|BLOCK} (any case); null when absent. */
+    private static String dlpActionParam(Map<String, String> params) {
+        String v = blankToNull(params.get("dlp_action"));
+        if (v == null) {
+            return null;
+        }
+        String upper = v.toUpperCase(java.util.Locale.ROOT);
+        if (!io.aigateway.pipeline.DlpOutcome.ACTIONS.contains(upper)) {
+            throw new GatewayException(ErrorCode.BAD_REQUEST,
+                    "Query parameter 'dlp_action' must be FLAG, REDACT or BLOCK (got '" + v + "').");
+        }
+        return upper;
+    }
+
+        /** Deletes matching logs, up to {@code limit} (default and most 1000) per call; says whether more match. */
     private GatewayResponse deleteLogs(String gateway, Map<String, String> params) {
         int max = intParam(params, "limit", 1000, 1, 1000);
         LogStore.Deleted deleted = logs.delete(query(gateway, params, Math.min(max, MAX_LIMIT)), max);

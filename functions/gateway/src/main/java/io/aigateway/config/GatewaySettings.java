@@ -39,6 +39,8 @@ import java.util.regex.Pattern;
  *                              each standing for a {@code provider/model} or {@code dynamic/route}
  * @param hooks                 HTTP hooks called for this gateway's requests and answers
  * @param governance            spend and token limits, and provider-key policy ({@link Governance})
+ * @param dlp                   data protection policies ({@link DlpSettings}); off by default
+ * @param logRedaction          what is masked in a request's record before it leaves the process
  */
 public record GatewaySettings(
         String id,
@@ -63,7 +65,9 @@ public record GatewaySettings(
         List<PluginSettings> plugins,
         List<HookSettings> hooks,
         Map<String, String> modelAliases,
-        Governance governance) {
+        Governance governance,
+        DlpSettings dlp,
+        LogRedaction logRedaction) {
 
     public static final int MIN_CACHE_TTL = 60;
     public static final int MAX_CACHE_TTL = 30 * 86_400;
@@ -98,7 +102,10 @@ public record GatewaySettings(
                 envInt(env, "GATEWAY_DEFAULT_LOG_RETENTION_DAYS", 30),
                 envInt(env, "GATEWAY_DEFAULT_REQUEST_TIMEOUT_MS", 120_000),
                 Map.of(),
-                0, 0, false, List.of(), List.of(), List.of(), Map.of(), Governance.NONE).validated();
+                0, 0, false, List.of(), List.of(), List.of(), Map.of(), Governance.NONE, DlpSettings.OFF,
+                LogRedaction.parse(env.getOrDefault("GATEWAY_DEFAULT_LOG_REDACTION", "off")).orElseThrow(() ->
+                        new IllegalArgumentException("GATEWAY_DEFAULT_LOG_REDACTION must be off, detectors or bodies"))
+        ).validated();
     }
 
     /**
@@ -113,7 +120,7 @@ public record GatewaySettings(
         return new GatewaySettings(newId, cacheTtl, collectLogs, rateLimitingLimit, rateLimitingInterval,
                 rateLimitingTechnique, rateLimitingRules, rateLimitingFailClosed, authentication, retryMaxAttempts,
                 retryDelay, retryBackoff, logRetentionDays, requestTimeout, priceOverrides, createdAt, modifiedAt,
-                cacheKeyShared, corsOrigins, plugins, hooks, modelAliases, governance);
+                cacheKeyShared, corsOrigins, plugins, hooks, modelAliases, governance, dlp, logRedaction);
     }
 
     /** Applies a PUT body on top of these settings; unknown or invalid fields are a 400 naming the field. */
@@ -141,6 +148,8 @@ public record GatewaySettings(
         List<HookSettings> hookList = hooks;
         Map<String, String> aliases = modelAliases;
         Governance gov = governance;
+        DlpSettings dlpSettings = dlp;
+        LogRedaction redaction = logRedaction;
         Iterator<Map.Entry<String, JsonNode>> fields = patch.properties().iterator();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
@@ -166,6 +175,9 @@ public record GatewaySettings(
                 case "plugins" -> pluginList = PluginSettings.listFromStored(v);
                 case "hooks" -> hookList = keepMaskedValues(HookSettings.listFromJson(v), hooks);
                 case "model_aliases" -> aliases = aliases(f.getKey(), v);
+                case "dlp" -> dlpSettings = DlpSettings.fromJson(v);
+                case "log_redaction" -> redaction = LogRedaction.parse(v.isTextual() ? v.asText() : null)
+                        .orElseThrow(() -> bad("log_redaction", "must be off, detectors or bodies"));
                 default -> {
                     if (!Governance.owns(f.getKey())) {
                         throw bad(f.getKey(), "is not a gateway setting");
@@ -176,7 +188,7 @@ public record GatewaySettings(
         }
         return new GatewaySettings(id, cacheTtl, collectLogs, rlLimit, rlInterval, rlTechnique, rules, failClosed, auth,
                 attempts, delay, backoff, retention, timeout, prices, createdAt == 0 ? now : createdAt, now, keyShared,
-                origins, pluginList, hookList, aliases, gov)
+                origins, pluginList, hookList, aliases, gov, dlpSettings, redaction)
                 .validated();
     }
 
@@ -238,6 +250,8 @@ public record GatewaySettings(
         ObjectNode aliasNode = o.putObject("model_aliases");
         new java.util.TreeMap<>(modelAliases).forEach(aliasNode::put);
         governance.writeTo(o);
+        o.set("dlp", dlp.toJson());
+        o.put("log_redaction", logRedaction.label());
         if (createdAt > 0) {
             o.put("created_at", java.time.Instant.ofEpochMilli(createdAt).toString());
             o.put("modified_at", java.time.Instant.ofEpochMilli(modifiedAt).toString());
@@ -294,7 +308,8 @@ public record GatewaySettings(
                 merged.rateLimitingFailClosed, merged.authentication, merged.retryMaxAttempts, merged.retryDelay,
                 merged.retryBackoff, merged.logRetentionDays, merged.requestTimeout, merged.priceOverrides, created,
                 modified, merged.cacheKeyShared, merged.corsOrigins, merged.plugins, merged.hooks, merged.modelAliases,
-                merged.governance.withProviderKeysVersion(copy.path("provider_keys_version").asLong(0)));
+                merged.governance.withProviderKeysVersion(copy.path("provider_keys_version").asLong(0)),
+                merged.dlp, merged.logRedaction);
     }
 
     private static final Pattern ALIAS = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}");

@@ -21,6 +21,10 @@ public enum ErrorCode {
     METHOD_NOT_ALLOWED(2014, 405),
     BAD_REQUEST(2015, 400),
     BAD_ACCOUNT(2018, 404),
+    /** DLP: a policy with action BLOCK matched the request (Cloudflare's code). */
+    DLP_REQUEST_BLOCKED(2029, 400),
+    /** DLP: a policy with action BLOCK matched the response (Cloudflare's code). */
+    DLP_RESPONSE_BLOCKED(2030, 400),
     SETTINGS_UNAVAILABLE(2040, 503),
     NUMBER_OUT_OF_RANGE(2041, 400),
     ANSWER_TOO_LARGE(2042, 502),

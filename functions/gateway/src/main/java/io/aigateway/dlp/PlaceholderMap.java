@@ -27,6 +27,17 @@ public final class PlaceholderMap {
         return new PlaceholderMap(Map.of());
     }
 
+    /** Only these placeholders (the values a policy lets the answer show again). */
+    public PlaceholderMap only(Set<String> kept) {
+        Map<String, String> m = new LinkedHashMap<>();
+        originals.forEach((p, v) -> {
+            if (kept.contains(p)) {
+                m.put(p, v);
+            }
+        });
+        return new PlaceholderMap(m);
+    }
+
     public Optional<String> original(String placeholder) {
         return Optional.ofNullable(originals.get(placeholder));
     }

@@ -52,11 +52,16 @@ public final class RequestMetrics {
      * when metrics are off. Empty when there is neither.
      */
     public String line(RequestContext ex, Charge charge, RequestLog log) {
+        return line(ex, charge, log, ex.options() == null ? java.util.Map.of() : ex.options().metadata());
+    }
+
+    /** As {@link #line(RequestContext, Charge, RequestLog)}, with the metadata as the record carries it (masked). */
+    public String line(RequestContext ex, Charge charge, RequestLog log, java.util.Map<String, Object> metadata) {
         if (!enabled) {
             return log == null ? null : RecordFormat.logLine(log);
         }
         String[] serialized = new String[1];
-        MetricsLogger m = document(ex, charge, new EmfEnvironment(new ISink() {
+        MetricsLogger m = document(ex, charge, metadata, new EmfEnvironment(new ISink() {
             @Override
             public void accept(MetricsContext context) {
                 try {
@@ -83,7 +88,8 @@ public final class RequestMetrics {
         return serialized[0];
     }
 
-    private MetricsLogger document(RequestContext ex, Charge charge, EmfEnvironment env) {
+    private MetricsLogger document(RequestContext ex, Charge charge, java.util.Map<String, Object> metadata,
+                                   EmfEnvironment env) {
         MetricsLogger m = logger(env, dimensions.of(ex));
         boolean hit = ex.cache().hit();
         m.putMetric(MetricName.Requests.name(), 1, MetricName.Requests.unit());
@@ -115,9 +121,7 @@ public final class RequestMetrics {
         m.putProperty("cached", hit);
         m.putProperty("logId", ex.logId());
         m.putProperty("statusCode", ex.answer().status());
-        if (ex.options() != null) {
-            ex.options().metadata().forEach((k, v) -> m.putProperty("metadata." + k, v));
-        }
+        metadata.forEach((k, v) -> m.putProperty("metadata." + k, v));
         return m;
     }
 

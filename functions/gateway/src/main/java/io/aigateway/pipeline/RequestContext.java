@@ -50,6 +50,7 @@ public final class RequestContext {
     private final Timings timings;
     private final Fallbacks fallbacks = new Fallbacks();
     private final RouteTrace routeTrace = new RouteTrace();
+    private final DlpOutcome dlp = new DlpOutcome();
 
     public RequestContext(GatewayRequest clientRequest, String logId) {
         this.clientRequest = clientRequest;
@@ -187,6 +188,11 @@ public final class RequestContext {
     /** The OpenAI-compatible endpoint's model as asked, and the dynamic route a request went through. */
     public RouteTrace routeTrace() {
         return routeTrace;
+    }
+
+    /** What data protection found and did. */
+    public DlpOutcome dlp() {
+        return dlp;
     }
 
     public boolean rateLimited() {

@@ -1,17 +1,15 @@
 package io.aigateway.recording;
 
+import io.aigateway.pipeline.RequestContext;
+
 /**
- * Rewrites a body before it is stored with its log: the hook where guardrails and DLP will mask prompts and
- * answers. Runs off the request path; the client's traffic is never changed by it.
+ * Decides, per request, what its record masks before it leaves the process: body heads, stored bodies, metadata
+ * (see {@link RecordMask}). Runs when the request is recorded; the client's traffic is never changed by it.
+ * {@link DetectorRedactor} applies the gateway's {@code log_redaction} setting.
  */
 @FunctionalInterface
 public interface LogRedactor {
-    LogRedactor NONE = (side, contentType, body) -> body;
+    LogRedactor NONE = ex -> RecordMask.NONE;
 
-    /**
-     * @param side        "request" or "response"
-     * @param contentType the body's content type, may be null
-     * @return the bytes to store (may be the same array)
-     */
-    byte[] redact(String side, String contentType, byte[] body);
+    RecordMask mask(RequestContext ex);
 }

@@ -77,13 +77,14 @@ public final class RequestRecorder {
         Charge charge;
         try {
             charge = price(ex);
-            RequestLog log = ex.collectLog() && ex.gatewayId() != null ? toLog(ex, charge) : null;
-            String line = metrics.line(ex, charge, log);
+            RecordMask mask = redactor.mask(ex);
+            RequestLog log = ex.collectLog() && ex.gatewayId() != null ? toLog(ex, charge, mask) : null;
+            String line = metrics.line(ex, charge, log, metadata(ex, mask, false));
             if (line != null) {
                 lines.add(line);
             }
             if (log != null) {
-                lines.addAll(RecordFormat.bodyLines(log, payload(ex)));
+                lines.addAll(RecordFormat.bodyLines(log, payload(ex, mask)));
             }
         } catch (RuntimeException e) {
             unrecorded.increment();
@@ -137,20 +138,64 @@ public final class RequestRecorder {
                 || ex.answer().error() == io.aigateway.core.ErrorCode.KEY_EXPIRED;
     }
 
-    private LogPayload payload(RequestContext ex) {
-        boolean keep = payloadBytes > 0 && !refusedByAuth(ex)
+    private LogPayload payload(RequestContext ex, RecordMask mask) {
+        boolean keep = payloadBytes > 0 && !refusedByAuth(ex) && mask.keepsBodies()
                 && (ex.options() == null || ex.options().collectLogPayload().orElse(true));
         if (!keep) {
             return null;
         }
         GatewayRequest request = ex.clientRequest();
-        byte[] req = bounded(request.body());
-        byte[] res = bounded(ex.answer().head());
         String requestType = request.headers().firstOrNull("content-type");
-        return LogPayload.of(
-                redactor.redact("request", requestType, SecretScrubber.scrub(req, requestType)),
-                redactor.redact("response", ex.answer().contentType(),
-                        SecretScrubber.scrub(res, ex.answer().contentType())));
+        return LogPayload.of(stored(request.body(), requestType, mask),
+                stored(ex.answer().head(), ex.answer().contentType(), mask));
+    }
+
+    /** A body as it is stored: scrubbed, masked (a little past the cut, so no value is halved by it), bounded. */
+    private byte[] stored(byte[] body, String contentType, RecordMask mask) {
+        if (mask == RecordMask.NONE) {
+            return SecretScrubber.scrub(bounded(body), contentType);
+        }
+        byte[] window = body.length <= payloadBytes + 1024 ? body : Arrays.copyOf(body, payloadBytes + 1024);
+        return bounded(mask.body(contentType, SecretScrubber.scrub(window, contentType)));
+    }
+
+    /** The client's metadata as the record carries it: masked, and none for a request refused by auth. */
+    private static Map<String, Object> metadata(RequestContext ex, RecordMask mask, boolean forLog) {
+        if (ex.options() == null || (forLog && refusedByAuth(ex))) {
+            return Map.of();
+        }
+        Map<String, Object> meta = ex.options().metadata();
+        if (mask == RecordMask.NONE || meta.isEmpty()) {
+            return meta;
+        }
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        meta.forEach((k, v) -> out.put(k, v instanceof String s ? mask.text(s) : v));
+        return out;
+    }
+
+    /** Plug-in annotations, masked like metadata (a plug-in may copy text from the request into them). */
+    private static Map<String, String> masked(Map<String, String> annotations, RecordMask mask) {
+        if (mask == RecordMask.NONE || annotations == null || annotations.isEmpty()) {
+            return annotations;
+        }
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        annotations.forEach((k, v) -> out.put(k, mask.text(v)));
+        return out;
+    }
+
+    /** The head of a body as the log keeps it: scrubbed, masked, cut on a character boundary. */
+    private String maskedHead(byte[] body, RecordMask mask) {
+        if (mask == RecordMask.NONE) {
+            return SecretScrubber.scrub(head(body, body.length));
+        }
+        // masked a little past the cut, so a value the cut would halve is still recognised whole
+        if (body.length == 0 || bodyHeadBytes == 0) {
+            return null;
+        }
+        String text = SecretScrubber.scrub(cut(body, body.length, bodyHeadBytes + 1024));
+        String masked = mask.text(text);
+        byte[] bytes = masked.getBytes(StandardCharsets.UTF_8);
+        return head(bytes, bytes.length);
     }
 
     private byte[] bounded(byte[] body) {
@@ -162,11 +207,12 @@ public final class RequestRecorder {
      * by authentication is logged minimally: no bodies, no client metadata or event id (a client without a valid
      * token must not be able to write into logs and analytics).
      */
-    RequestLog toLog(RequestContext ex, Charge charge) {
+    RequestLog toLog(RequestContext ex, Charge charge, RecordMask mask) {
         GatewayRequest request = ex.clientRequest();
         long created = request.receivedAtMillis();
         boolean refused = refusedByAuth(ex);
-        boolean keepHeads = !refused && (ex.options() == null || ex.options().collectLogPayload().orElse(true));
+        boolean keepHeads = !refused && mask.keepsBodies()
+                && (ex.options() == null || ex.options().collectLogPayload().orElse(true));
         boolean textual = isText(request.headers().firstOrNull("content-type"));
         Answer answer = ex.answer();
         Usage usage = ex.usage();
@@ -188,15 +234,13 @@ public final class RequestRecorder {
                 .upstreamDuration(ex.timings().upstreamMillis())
                 .tokensIn(usage.tokensIn() >= 0 ? usage.tokensIn() : null)
                 .tokensOut(usage.tokensOut() >= 0 ? usage.tokensOut() : null)
-                .metadata(ex.options() == null || refused ? Map.of() : ex.options().metadata())
-                .eventId(ex.options() == null || refused ? null : ex.options().eventId())
+                .metadata(metadata(ex, mask, true))
+                .eventId(ex.options() == null || refused ? null : mask.text(ex.options().eventId()))
                 .userAgent(truncate(request.headers().firstOrNull("user-agent"), 256))
                 .requestSize(request.body().length)
                 .responseSize(answer.bytes())
-                .requestHead(keepHeads && textual ? SecretScrubber.scrub(head(request.body(), request.body().length))
-                        : null)
-                .responseHead(keepHeads && isText(answer.contentType())
-                        ? SecretScrubber.scrub(head(answer.head(), answer.head().length)) : null)
+                .requestHead(keepHeads && textual ? maskedHead(request.body(), mask) : null)
+                .responseHead(keepHeads && isText(answer.contentType()) ? maskedHead(answer.head(), mask) : null)
                 .attempts(answer.attempts())
                 .errorCode(answer.error() == null ? null : answer.error().code())
                 .outcome(outcome(answer))
@@ -211,10 +255,12 @@ public final class RequestRecorder {
                 .tokensCacheWrite(usage.cacheWriteTokens() >= 0 ? usage.cacheWriteTokens() : null)
                 .tokensReasoning(usage.reasoningTokens() >= 0 ? usage.reasoningTokens() : null)
                 .blockedBy(ex.blockedBy())
-                .annotations(ex.annotations())
+                .annotations(masked(ex.annotations(), mask))
                 .requestedModel(ex.routeTrace().requestedModel())
                 .route(ex.routeTrace().route(), ex.routeTrace().version(), ex.routeTrace().path())
                 .keyId(ex.key() == null ? null : ex.key().id())
+                .dlpAction(ex.dlp().action())
+                .dlpFindings(ex.dlp().counts())
                 .build();
     }
 
@@ -232,8 +278,12 @@ public final class RequestRecorder {
         if (length == 0 || bodyHeadBytes == 0) {
             return null;
         }
-        int n = Math.min(length, bodyHeadBytes);
-        // cut on a character boundary so the stored head is valid UTF-8
+        return cut(bytes, length, bodyHeadBytes);
+    }
+
+    /** At most {@code limit} bytes, cut on a character boundary so the text is valid UTF-8. */
+    private static String cut(byte[] bytes, int length, int limit) {
+        int n = Math.min(length, limit);
         while (n > 0 && n < length && (bytes[n] & 0xC0) == 0x80) {
             n--;
         }
