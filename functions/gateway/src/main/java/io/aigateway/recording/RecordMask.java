@@ -27,11 +27,21 @@ public interface RecordMask {
         if (this == NONE || body == null || body.length == 0) {
             return body;
         }
-        if (!SecretScrubber.isText(contentType)) {
+        if (!isText(contentType)) {
             return new byte[0]; // binary (audio, images): nothing to scan, so nothing is kept
         }
         String text = new String(body, StandardCharsets.UTF_8);
         String masked = text(text);
         return masked == text ? body : masked.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Text as the record sees it (unknown: text; binary bodies seldom decode into a value's shape). */
+    private static boolean isText(String contentType) {
+        if (contentType == null) {
+            return true;
+        }
+        String ct = contentType.toLowerCase(java.util.Locale.ROOT);
+        return ct.contains("json") || ct.startsWith("text/") || ct.contains("x-www-form-urlencoded")
+                || ct.contains("event-stream") || ct.contains("xml");
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.aigateway.core.Json;
 import org.junit.jupiter.api.Test;
 
-import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -15,10 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DlpLogFieldsTest {
     private static RequestLog log(String action, Map<String, Integer> findings) {
         long now = System.currentTimeMillis();
-        return new RequestLog(new LogIds().next(now), now, "g", "openai", "gpt-4o-mini", "POST", "/v1/a/g/openai/x",
-                400, false, false, false, 5, 5, 0, null, null, Map.of(), null, null, 10, 10, null, null, 1, 2029,
-                "dlp_request_blocked", null, List.of(), null, null, null, false, null, null, now / 1000 + 3600,
-                null, null, null, action, findings);
+        return RequestLog.builder().id(new LogIds().next(now)).createdAt(now).gateway("g").provider("openai")
+                .model("gpt-4o-mini").method("POST").path("/v1/a/g/openai/x").statusCode(400).duration(5)
+                .timeToFirstByte(5).requestSize(10).responseSize(10).attempts(1).errorCode(2029)
+                .outcome("dlp_request_blocked").expiresAt(now / 1000 + 3600).dlpAction(action).dlpFindings(findings)
+                .build();
     }
 
     @Test
