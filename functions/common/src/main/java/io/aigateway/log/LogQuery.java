@@ -35,9 +35,9 @@ public record LogQuery(String gateway, int limit, String beforeId, long fromMill
         public Filters(String provider, String model, Integer statusCode, Boolean success, Boolean cached,
                        Integer feedback, String eventId, String metadataKey, String metadataValue, Double minCost,
                        Double maxCost, Long minDuration, Long maxDuration, Long minTokensIn, Long maxTokensIn,
-                       Long minTokensOut, Long maxTokensOut) {
+                       Long minTokensOut, Long maxTokensOut, String keyId) {
             this(provider, model, statusCode, success, cached, feedback, eventId, metadataKey, metadataValue, minCost,
-                    maxCost, minDuration, maxDuration, minTokensIn, maxTokensIn, minTokensOut, maxTokensOut, null, null);
+                    maxCost, minDuration, maxDuration, minTokensIn, maxTokensIn, minTokensOut, maxTokensOut, keyId, null);
         }
 
         public static Filters of(String provider, String model, Integer statusCode, Boolean success) {

@@ -77,12 +77,12 @@ public record RequestLog(
                       Double costSaved, boolean costEstimated, Integer feedback, Double score, long expiresAt,
                       Long tokensCached, Long tokensCacheWrite, Long tokensReasoning, String blockedBy,
                       Map<String, String> annotations, String requestedModel, String route, Integer routeVersion,
-                      List<String> routePath) {
+                      List<String> routePath, String keyId) {
         this(id, createdAt, gateway, provider, model, method, path, statusCode, success, cached, stream, duration,
                 timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize,
                 responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote,
                 cost, costSaved, costEstimated, feedback, score, expiresAt, tokensCached, tokensCacheWrite,
-                tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion, routePath, null,
+                tokensReasoning, blockedBy, annotations, requestedModel, route, routeVersion, routePath, keyId, null,
                 Map.of());
     }
 
@@ -116,7 +116,7 @@ public record RequestLog(
                 timeToFirstByte, upstreamDuration, tokensIn, tokensOut, metadata, eventId, userAgent, requestSize,
                 responseSize, requestHead, responseHead, attempts, errorCode, outcome, step, failedSteps, cacheNote,
                 cost, costSaved, costEstimated, feedback, score, expiresAt, null, null, null, null, Map.of(), null,
-                null, null, List.of(), null, Map.of());
+                null, null, List.of(), null, null, Map.of());
     }
 
     /** The same record with user feedback applied (PATCH .../logs/{id}). */

@@ -197,7 +197,7 @@ public record GatewaySettings(
         return new GatewaySettings(id, cacheTtl, collectLogs, rateLimitingLimit, rateLimitingInterval,
                 rateLimitingTechnique, rateLimitingRules, rateLimitingFailClosed, authentication, retryMaxAttempts,
                 retryDelay, retryBackoff, logRetentionDays, requestTimeout, priceOverrides, createdAt, modifiedAt,
-                cacheKeyShared, corsOrigins, plugins, hooks, modelAliases, newGovernance);
+                cacheKeyShared, corsOrigins, plugins, hooks, modelAliases, newGovernance, dlp, logRedaction);
     }
 
     public GatewaySettings validated() {
