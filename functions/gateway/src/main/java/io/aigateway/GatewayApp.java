@@ -24,6 +24,10 @@ import io.aigateway.byok.ProviderKeyStep;
 import io.aigateway.byok.ProviderKeyVault;
 import io.aigateway.byok.ProviderKeys;
 import io.aigateway.byok.SecretsManagerVault;
+import io.aigateway.sigv4.BedrockCredentials;
+import io.aigateway.sigv4.ClientSignatureStep;
+import io.aigateway.sigv4.FunctionCredentials;
+import io.aigateway.sigv4.SigningStep;
 import io.aigateway.spend.Budgets;
 import io.aigateway.spend.SpendCounters;
 import io.aigateway.spend.SpendLimitStep;
@@ -236,6 +240,8 @@ public final class GatewayApp implements AutoCloseable {
         ProviderRegistry registry = new ProviderRegistry(config.upstreamOverrides());
         RouteParser routes = new RouteParser(registry, config.accountId());
         ProviderKeys providerKeys = new ProviderKeys(dynamo, config.tableName(), vault);
+        BedrockCredentials bedrockCredentials = new BedrockCredentials(providerKeys,
+                FunctionCredentials.from(config.env()));
         GatewayTokens tokens = new GatewayTokens(dynamo, config.tableName(), config.settingsRefreshMillis());
         SettingsStore settingsStore = new DynamoSettingsStore(dynamo, config.tableName(), config.env());
         SettingsCache settings = new SettingsCache(settingsStore, config, background, config.settingsRefreshMillis());
@@ -254,6 +260,7 @@ public final class GatewayApp implements AutoCloseable {
                 new PluginRequestStep(pluginRunners),
                 new KeyPolicyStep(), // after plug-ins, which may change the request: checks the model actually sent
                 new DlpStep(), // request policies; restores placeholders in the answer; before the cache key is made
+                new ClientSignatureStep(bedrockCredentials), // before the cache: a per-request signature is no key
                 new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background,
                         (gw, provider, model) -> {
                             String line = metrics.storeErrorLine(gw, provider, model);
@@ -265,6 +272,7 @@ public final class GatewayApp implements AutoCloseable {
                 new DlpResponseStep(), // response policies: plug-ins and the cache only see checked answers
                 new SpendLimitStep(budgets),
                 new ProviderKeyStep(providerKeys),
+                new SigningStep(bedrockCredentials), // last: signs the body and fields actually sent
                 new UpstreamStep(upstream, Math.max(config.logBodyBytes(), config.logPayloadBytes())));
 
         AdminApi admin = new AdminApi(new AdminAuth(adminToken(config, http)), logs, settingsStore, settings, tokens,
@@ -280,7 +288,8 @@ public final class GatewayApp implements AutoCloseable {
         // The OpenAI-compatible endpoint, its dynamic routes (each model element runs the provider steps), and
         // compat steps on the universal endpoint.
         CompatTranslators translators = new CompatTranslators();
-        CompatEndpoint compat = new CompatEndpoint(routes, translators);
+        CompatEndpoint compat = new CompatEndpoint(routes, translators)
+                .withBedrockSigning((ex, headers) -> bedrockCredentials.held(ex, headers).isPresent());
         RouteStore routeStore = new RouteStore(dynamo, config.tableName(), p -> translators.chat(p).isPresent());
         RouteBook routeBook = new RouteBook(routeStore, config.settingsRefreshMillis());
         compat.withRoutes(new DynamicRoutes(routeBook, compat, providerSteps, limiter, DynamicRoutes.threadLocal()));

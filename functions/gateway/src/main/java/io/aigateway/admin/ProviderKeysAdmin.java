@@ -12,6 +12,8 @@ import io.aigateway.core.ErrorCode;
 import io.aigateway.core.GatewayException;
 import io.aigateway.core.GatewayResponse;
 import io.aigateway.provider.ProviderRegistry;
+import io.aigateway.sigv4.AwsKey;
+import io.aigateway.sigv4.BedrockCredentials;
 
 import java.time.Instant;
 
@@ -19,7 +21,7 @@ import java.time.Instant;
  * Stored provider keys under {@code /api/v1/gateways/{id}/provider-keys}: list; {@code PUT}, {@code GET} and
  * {@code DELETE /provider-keys/{provider}[/{alias}]} (alias {@code default} when left out). The key is write-only:
  * no answer ever holds it. Storing needs {@code authentication: true} on the gateway (else anyone could spend the
- * key). Every change bumps the gateway's {@code provider_keys_version}, which makes every instance re-read its keys
+ * key). A key for {@code aws-bedrock} is AWS credentials ({@link AwsKey}), which the gateway signs with. Every change bumps the gateway's {@code provider_keys_version}, which makes every instance re-read its keys
  * on its next settings refresh.
  */
 final class ProviderKeysAdmin {
@@ -60,7 +62,7 @@ final class ProviderKeysAdmin {
             throw new GatewayException(ErrorCode.UNKNOWN_PROVIDER, "Unknown provider '" + provider + "'; known: "
                     + registry.knownSlugs() + ".");
         }
-        if (registry.find(provider).get().keyHeader() == null) {
+        if (registry.find(provider).get().keyHeader() == null && !BedrockCredentials.PROVIDER.equals(provider)) {
             throw AdminApi.bad("Provider '" + provider + "' takes no API key header (requests to it are signed); "
                     + "there is no key to store for it.");
         }
@@ -98,6 +100,14 @@ final class ProviderKeysAdmin {
                 || !io.aigateway.core.Headers.isSafeValue(key.asText())) {
             throw AdminApi.bad("key must be the provider's API key: a string of 1-" + MAX_KEY_CHARS
                     + " characters on one line.");
+        }
+        if (BedrockCredentials.PROVIDER.equals(provider)) {
+            try {
+                AwsKey.parse(key.asText());
+            } catch (IllegalArgumentException notAwsCredentials) {
+                throw AdminApi.bad("key for aws-bedrock must be AWS credentials, " + AwsKey.SHAPE + ": "
+                        + notAwsCredentials.getMessage() + ". The gateway signs Bedrock requests with them (SigV4).");
+            }
         }
         JsonNode description = body.get("description");
         if (description != null && (!description.isTextual() || description.asText().length() > 256)) {

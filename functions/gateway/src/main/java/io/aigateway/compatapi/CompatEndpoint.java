@@ -82,10 +82,20 @@ public final class CompatEndpoint {
     private final RouteParser routes;
     private final CompatTranslators translators;
     private Routes dynamicRoutes = (ex, name, op, body) -> null;
+    private java.util.function.BiPredicate<RequestContext, Headers> gatewaySignsBedrock = (ex, headers) -> false;
 
     public CompatEndpoint(RouteParser routes, CompatTranslators translators) {
         this.routes = routes;
         this.translators = translators;
+    }
+
+    /**
+     * Whether the gateway signs a Bedrock request itself (it holds AWS credentials for it): then a client needs no
+     * Bedrock API key of its own (set once, at assembly).
+     */
+    public CompatEndpoint withBedrockSigning(java.util.function.BiPredicate<RequestContext, Headers> signs) {
+        this.gatewaySignsBedrock = signs;
+        return this;
     }
 
     /** Where {@code dynamic/{name}} models are looked up (set once, at assembly). */
@@ -157,7 +167,8 @@ public final class CompatEndpoint {
                 headers.remove(name);
             }
         }
-        ProviderAuth.apply(target.provider(), headers, client.headers());
+        ProviderAuth.apply(target.provider(), headers, client.headers(),
+                "aws-bedrock".equals(target.provider()) && gatewaySignsBedrock.test(ex, client.headers()));
         translated.headers().forEach(headers::set);
         headers.set("content-type", "application/json");
         GatewayRequest http = new GatewayRequest(translated.method(), client.rawPath(), query, headers.build(),

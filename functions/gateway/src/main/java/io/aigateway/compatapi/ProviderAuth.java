@@ -27,6 +27,11 @@ final class ProviderAuth {
      * (a client of a route across providers sends each provider's key in that provider's header) never goes along.
      */
     static Headers.Builder apply(String provider, Headers.Builder headers, Headers client) {
+        return apply(provider, headers, client, false);
+    }
+
+    /** @param gatewaySigns the gateway holds AWS credentials for this Bedrock request and signs it itself */
+    static Headers.Builder apply(String provider, Headers.Builder headers, Headers client, boolean gatewaySigns) {
         String own = KEY_HEADER.get(provider);
         KEY_HEADER.values().forEach(h -> {
             if (!h.equals(own)) {
@@ -35,7 +40,9 @@ final class ProviderAuth {
         });
         String authorization = client.firstOrNull("authorization");
         if (BEDROCK.equals(provider)) {
-            checkBedrock(authorization);
+            if (!gatewaySigns) {
+                checkBedrock(authorization);
+            }
             return headers;
         }
         String key = bearer(authorization);
@@ -58,13 +65,14 @@ final class ProviderAuth {
     private static void checkBedrock(String authorization) {
         if (authorization == null || authorization.isBlank()) {
             throw new UnsupportedParameterException("authorization", BEDROCK, "aws-bedrock through /compat needs a "
-                    + "Bedrock API key sent as 'Authorization: Bearer <key>' (the OpenAI SDK's api_key); this gateway "
-                    + "holds no AWS credentials of its own to sign the translated request with");
+                    + "Bedrock API key sent as 'Authorization: Bearer <key>' (the OpenAI SDK's api_key), or AWS "
+                    + "credentials held by the gateway (a stored aws-bedrock key, or bedrock_credentials: "
+                    + "function_role) to sign the translated request with");
         }
         if (authorization.toUpperCase(Locale.ROOT).startsWith("AWS4-HMAC-SHA256")) {
             throw new UnsupportedParameterException("authorization", BEDROCK, "a client's SigV4 signature cannot "
                     + "cover the body the gateway translates for Bedrock Converse; send a Bedrock API key as "
-                    + "'Authorization: Bearer <key>' instead");
+                    + "'Authorization: Bearer <key>' instead, or store AWS credentials for the gateway to sign with");
         }
     }
 

@@ -201,6 +201,10 @@ public record GatewaySettings(
     }
 
     public GatewaySettings validated() {
+        if (governance.bedrockFunctionRole() && !authentication) {
+            throw bad("bedrock_credentials", "can be function_role only with authentication: true (else anyone who "
+                    + "reaches the gateway could call Bedrock as the gateway); turn authentication on in the same PUT");
+        }
         if (cacheTtl != 0 && (cacheTtl < MIN_CACHE_TTL || cacheTtl > MAX_CACHE_TTL)) {
             throw bad("cache_ttl", "must be 0 (off) or seconds from " + MIN_CACHE_TTL + " to " + MAX_CACHE_TTL);
         }

@@ -16,16 +16,25 @@ import java.util.List;
  *                            ({@code allow}, the default) or dropped in favour of the stored one ({@code deny})
  * @param providerKeysVersion {@code provider_keys_version}: bumped by the admin API whenever a stored provider key
  *                            changes, so every instance re-reads its keys on its next settings refresh (read only)
+ * @param bedrockFunctionRole {@code bedrock_credentials}: {@code stored} (the default: the gateway signs Bedrock
+ *                            requests only with a stored {@code aws-bedrock} key) or {@code function_role} (when no
+ *                            key is stored, it signs with its own AWS identity, the function's role on Lambda)
  */
 public record Governance(List<LimitRule> spendLimits, List<LimitRule> tokenLimits, boolean clientProviderKeys,
-                         long providerKeysVersion) {
+                         long providerKeysVersion, boolean bedrockFunctionRole) {
 
-    public static final Governance NONE = new Governance(List.of(), List.of(), true, 0);
+    public static final Governance NONE = new Governance(List.of(), List.of(), true, 0, false);
+
+    public Governance(List<LimitRule> spendLimits, List<LimitRule> tokenLimits, boolean clientProviderKeys,
+                      long providerKeysVersion) {
+        this(spendLimits, tokenLimits, clientProviderKeys, providerKeysVersion, false);
+    }
 
     /** The settings fields this record owns. */
     static boolean owns(String field) {
         return switch (field) {
-            case "spend_limits", "token_limits", "client_provider_keys", "provider_keys_version" -> true;
+            case "spend_limits", "token_limits", "client_provider_keys", "provider_keys_version",
+                 "bedrock_credentials" -> true;
             default -> false;
         };
     }
@@ -34,23 +43,34 @@ public record Governance(List<LimitRule> spendLimits, List<LimitRule> tokenLimit
     Governance with(String field, JsonNode v) {
         return switch (field) {
             case "spend_limits" -> new Governance(LimitRule.parseList(field, v, LimitRule.Measure.SPEND), tokenLimits,
-                    clientProviderKeys, providerKeysVersion);
+                    clientProviderKeys, providerKeysVersion, bedrockFunctionRole);
             case "token_limits" -> new Governance(spendLimits, LimitRule.parseList(field, v, LimitRule.Measure.TOKENS),
-                    clientProviderKeys, providerKeysVersion);
+                    clientProviderKeys, providerKeysVersion, bedrockFunctionRole);
+            case "bedrock_credentials" -> {
+                String source = v.isTextual() ? v.asText() : "";
+                if (!source.equals("stored") && !source.equals("function_role")) {
+                    throw new GatewayException(ErrorCode.BAD_REQUEST, "Invalid setting 'bedrock_credentials': must be"
+                            + " stored (the gateway signs Bedrock requests with a stored aws-bedrock key only) or"
+                            + " function_role (with no stored key, it signs with its own AWS identity).");
+                }
+                yield new Governance(spendLimits, tokenLimits, clientProviderKeys, providerKeysVersion,
+                        source.equals("function_role"));
+            }
             case "client_provider_keys" -> {
                 String mode = v.isTextual() ? v.asText() : "";
                 if (!mode.equals("allow") && !mode.equals("deny")) {
                     throw new GatewayException(ErrorCode.BAD_REQUEST, "Invalid setting 'client_provider_keys': must be"
                             + " allow (a provider key the client sends is used) or deny (only stored keys are used).");
                 }
-                yield new Governance(spendLimits, tokenLimits, mode.equals("allow"), providerKeysVersion);
+                yield new Governance(spendLimits, tokenLimits, mode.equals("allow"), providerKeysVersion,
+                        bedrockFunctionRole);
             }
             default -> this;
         };
     }
 
     public Governance withProviderKeysVersion(long version) {
-        return new Governance(spendLimits, tokenLimits, clientProviderKeys, version);
+        return new Governance(spendLimits, tokenLimits, clientProviderKeys, version, bedrockFunctionRole);
     }
 
     void writeTo(ObjectNode o) {
@@ -58,6 +78,7 @@ public record Governance(List<LimitRule> spendLimits, List<LimitRule> tokenLimit
         o.set("token_limits", LimitRule.toJson(tokenLimits));
         o.put("client_provider_keys", clientProviderKeys ? "allow" : "deny");
         o.put("provider_keys_version", providerKeysVersion);
+        o.put("bedrock_credentials", bedrockFunctionRole ? "function_role" : "stored");
     }
 
     /** Every budget rule of the gateway, spend rules first. */

@@ -119,7 +119,7 @@ public final class RouteParser {
                     : URI.create(origin.getScheme() + "://" + origin.getRawAuthority() + nullToEmpty(baseUri.getRawPath()));
         }
         URI upstream = build(baseUri, forwarded, rawQuery);
-        return new ProxyRoute(path.account(), path.gatewayId(), provider, forwarded, upstream);
+        return new ProxyRoute(path.account(), path.gatewayId(), provider, forwarded, upstream, params);
     }
 
     private static URI build(URI base, String rest, String rawQuery) {
