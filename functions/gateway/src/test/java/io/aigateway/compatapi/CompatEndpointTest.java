@@ -233,6 +233,45 @@ class CompatEndpointTest {
     }
 
     @Test
+    void bedrockWithCredentialsHeldByTheGatewayIsSignedAfterTranslation() throws Exception {
+        stub.on("/model/anthropic.claude-3-haiku-20240307-v1:0/converse", new io.aigateway.testing.SigV4Bedrock(
+                io.aigateway.testing.SigV4Bedrock.ACCESS_KEY_ID, io.aigateway.testing.SigV4Bedrock.SECRET, "eu-west-1")
+                .verifying(StubUpstream.json(200, "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":"
+                        + "[{\"text\":\"Signed.\"}]}},\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":4,"
+                        + "\"outputTokens\":1,\"totalTokens\":5}}")));
+        String admin = "Bearer " + Harness.ADMIN_TOKEN;
+        assertEquals(200, gw.send(java.net.http.HttpRequest.newBuilder(gw.url("/api/v1/gateways/gw1"))
+                .header("authorization", admin).PUT(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"authentication\":true,\"client_provider_keys\":\"deny\"}"))).statusCode());
+        String token = json(gw.send(java.net.http.HttpRequest.newBuilder(gw.url("/api/v1/gateways/gw1/tokens"))
+                .header("authorization", admin).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"app\"}"))).body()).at("/result/token").asText();
+        String body = "{\"model\":\"aws-bedrock/anthropic.claude-3-haiku-20240307-v1:0\",\"messages\":"
+                + "[{\"role\":\"user\",\"content\":\"hi\"}]}";
+        HttpResponse<String> refused = gw.post(CHAT, body, "x-aig-region", "eu-west-1", "cf-aig-authorization",
+                "Bearer " + token);
+        assertEquals(400, refused.statusCode(), "deny and nothing stored: " + refused.body());
+        assertEquals(0, stub.calls.get());
+
+        assertEquals(200, gw.send(java.net.http.HttpRequest.newBuilder(
+                        gw.url("/api/v1/gateways/gw1/provider-keys/aws-bedrock")).header("authorization", admin)
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"key\":\""
+                        + io.aigateway.testing.SigV4Bedrock.ACCESS_KEY_ID + ":" + io.aigateway.testing.SigV4Bedrock.SECRET
+                        + "\"}"))).statusCode());
+        // the OpenAI SDK always sends an api_key: under deny it is dropped, and the gateway signs
+        HttpResponse<String> r = gw.post(CHAT, body, "x-aig-region", "eu-west-1", "cf-aig-authorization",
+                "Bearer " + token, "authorization", "Bearer unused");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("Signed.", json(r.body()).at("/choices/0/message/content").asText());
+        StubUpstream.Received up = stub.lastRequest();
+        assertTrue(up.header("authorization").contains("/eu-west-1/bedrock/aws4_request"), up.header("authorization"));
+        assertTrue(up.bodyText().contains("\"messages\""), "the translated Converse body is what was signed");
+        HttpResponse<String> noKey = gw.post(CHAT, body, "x-aig-region", "eu-west-1", "cf-aig-authorization",
+                "Bearer " + token);
+        assertEquals(200, noKey.statusCode(), "no client key needed: " + noKey.body());
+    }
+
+    @Test
     void bedrockConverseStreamIsDecodedFromTheEventStreamAndTranslated() throws Exception {
         stub.on("/model/anthropic.claude-3-haiku-20240307-v1:0/converse-stream",
                 ProviderFixtures.eventStreamReply(ProviderFixtures.eventStream("bedrock/stream-tool-use.jsonl")));
