@@ -106,10 +106,7 @@ public final class AnthropicTranslator implements ChatTranslator {
             }
             body.put("temperature", temperature);
         }
-        Double topP = p.number("top_p");
-        if (topP != null) {
-            body.put("top_p", topP);
-        }
+        p.copyNumber("top_p", body, "top_p");
         List<String> stop = p.stop();
         if (!stop.isEmpty()) {
             ArrayNode seq = body.putArray("stop_sequences");

@@ -87,14 +87,8 @@ public final class BedrockTranslator implements ChatTranslator {
 
         ObjectNode inference = Json.MAPPER.createObjectNode();
         Integer max = p.maxTokens();
-        Double temperature = p.number("temperature");
-        if (temperature != null) {
-            inference.put("temperature", temperature);
-        }
-        Double topP = p.number("top_p");
-        if (topP != null) {
-            inference.put("topP", topP);
-        }
+        p.copyNumber("temperature", inference, "temperature");
+        p.copyNumber("top_p", inference, "topP");
         List<String> stop = p.stop();
         if (!stop.isEmpty()) {
             ArrayNode seq = inference.putArray("stopSequences");

@@ -78,31 +78,16 @@ public final class CohereTranslator implements ChatTranslator {
         if (max != null) {
             body.put("max_tokens", max);
         }
-        Double temperature = p.number("temperature");
-        if (temperature != null) {
-            body.put("temperature", temperature);
-        }
-        Double topP = p.number("top_p");
-        if (topP != null) {
-            body.put("p", topP);
-        }
+        p.copyNumber("temperature", body, "temperature");
+        p.copyNumber("top_p", body, "p");
         List<String> stop = p.stop();
         if (!stop.isEmpty()) {
             ArrayNode seq = body.putArray("stop_sequences");
             stop.forEach(seq::add);
         }
-        Integer seed = p.integer("seed");
-        if (seed != null) {
-            body.put("seed", seed);
-        }
-        Double frequency = p.number("frequency_penalty");
-        if (frequency != null && frequency != 0) {
-            body.put("frequency_penalty", frequency);
-        }
-        Double presence = p.number("presence_penalty");
-        if (presence != null && presence != 0) {
-            body.put("presence_penalty", presence);
-        }
+        p.copyInteger("seed", body, "seed");
+        p.copyNonZero("frequency_penalty", body, "frequency_penalty");
+        p.copyNonZero("presence_penalty", body, "presence_penalty");
         switch (Chat.responseFormat(p)) {
             case Chat.PlainText t -> {
             }

@@ -107,14 +107,8 @@ public final class GeminiTranslator implements ChatTranslator {
         tools(p, body);
 
         ObjectNode config = Json.MAPPER.createObjectNode();
-        Double temperature = p.number("temperature");
-        if (temperature != null) {
-            config.put("temperature", temperature);
-        }
-        Double topP = p.number("top_p");
-        if (topP != null) {
-            config.put("topP", topP);
-        }
+        p.copyNumber("temperature", config, "temperature");
+        p.copyNumber("top_p", config, "topP");
         Integer max = p.maxTokens();
         if (max != null) {
             config.put("maxOutputTokens", max);
@@ -128,18 +122,9 @@ public final class GeminiTranslator implements ChatTranslator {
         if (n != null && n != 1) {
             config.put("candidateCount", n);
         }
-        Integer seed = p.integer("seed");
-        if (seed != null) {
-            config.put("seed", seed);
-        }
-        Double presence = p.number("presence_penalty");
-        if (presence != null && presence != 0) {
-            config.put("presencePenalty", presence);
-        }
-        Double frequency = p.number("frequency_penalty");
-        if (frequency != null && frequency != 0) {
-            config.put("frequencyPenalty", frequency);
-        }
+        p.copyInteger("seed", config, "seed");
+        p.copyNonZero("presence_penalty", config, "presencePenalty");
+        p.copyNonZero("frequency_penalty", config, "frequencyPenalty");
         switch (Chat.responseFormat(p)) {
             case Chat.PlainText t -> {
             }

@@ -65,6 +65,29 @@ final class Params {
         return v.intValue();
     }
 
+    /** Puts the number {@code name} into {@code to} as {@code as}, when the request has it. */
+    void copyNumber(String name, ObjectNode to, String as) {
+        Double v = number(name);
+        if (v != null) {
+            to.put(as, v);
+        }
+    }
+
+    /** As {@link #copyNumber}, leaving out 0, OpenAI's default (penalties), which some providers refuse. */
+    void copyNonZero(String name, ObjectNode to, String as) {
+        Double v = number(name);
+        if (v != null && v != 0) {
+            to.put(as, v);
+        }
+    }
+
+    void copyInteger(String name, ObjectNode to, String as) {
+        Integer v = integer(name);
+        if (v != null) {
+            to.put(as, v);
+        }
+    }
+
     String text(String name) {
         JsonNode v = get(name);
         if (v == null) {

@@ -90,26 +90,11 @@ public final class WorkersAiTranslator implements ChatTranslator {
         if (max != null) {
             body.put("max_tokens", max);
         }
-        Double temperature = p.number("temperature");
-        if (temperature != null) {
-            body.put("temperature", temperature);
-        }
-        Double topP = p.number("top_p");
-        if (topP != null) {
-            body.put("top_p", topP);
-        }
-        Integer seed = p.integer("seed");
-        if (seed != null) {
-            body.put("seed", seed);
-        }
-        Double frequency = p.number("frequency_penalty");
-        if (frequency != null && frequency != 0) {
-            body.put("frequency_penalty", frequency);
-        }
-        Double presence = p.number("presence_penalty");
-        if (presence != null && presence != 0) {
-            body.put("presence_penalty", presence);
-        }
+        p.copyNumber("temperature", body, "temperature");
+        p.copyNumber("top_p", body, "top_p");
+        p.copyInteger("seed", body, "seed");
+        p.copyNonZero("frequency_penalty", body, "frequency_penalty");
+        p.copyNonZero("presence_penalty", body, "presence_penalty");
         switch (Chat.responseFormat(p)) {
             case Chat.PlainText t -> {
             }
