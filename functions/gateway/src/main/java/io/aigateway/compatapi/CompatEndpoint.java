@@ -81,12 +81,14 @@ public final class CompatEndpoint {
 
     private final RouteParser routes;
     private final CompatTranslators translators;
+    private final java.util.Set<String> keyHeaders;
     private Routes dynamicRoutes = (ex, name, op, body) -> null;
     private java.util.function.BiPredicate<RequestContext, Headers> gatewaySignsBedrock = (ex, headers) -> false;
 
     public CompatEndpoint(RouteParser routes, CompatTranslators translators) {
         this.routes = routes;
         this.translators = translators;
+        this.keyHeaders = routes.registry().ownKeyHeaders();
     }
 
     /**
@@ -167,7 +169,7 @@ public final class CompatEndpoint {
                 headers.remove(name);
             }
         }
-        ProviderAuth.apply(target.provider(), headers, client.headers(),
+        ProviderAuth.apply(route.provider(), keyHeaders, headers, client.headers(),
                 "aws-bedrock".equals(target.provider()) && gatewaySignsBedrock.test(ex, client.headers()));
         translated.headers().forEach(headers::set);
         headers.set("content-type", "application/json");

@@ -2,21 +2,18 @@ package io.aigateway.compatapi;
 
 import io.aigateway.compat.UnsupportedParameterException;
 import io.aigateway.core.Headers;
+import io.aigateway.provider.Provider;
 
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 
 /**
- * Where each provider wants the key an OpenAI SDK sends as {@code Authorization: Bearer <key>}. Providers that take
- * a bearer token themselves (the OpenAI-compatible ones, Cohere, Workers AI, Vertex with an OAuth access token, Bedrock
- * with a Bedrock API key) keep it as it is.
+ * Where each provider wants the key an OpenAI SDK sends as {@code Authorization: Bearer <key>}: the header its
+ * registry entry names ({@link Provider#keyHeader()}). Providers that take a bearer token themselves (the
+ * OpenAI-compatible ones, Cohere, Workers AI, Vertex with an OAuth access token, Bedrock with a Bedrock API key) keep
+ * it as it is.
  */
 final class ProviderAuth {
-    /** Providers whose key goes in a header of its own, not in {@code Authorization}. */
-    private static final Map<String, String> KEY_HEADER = Map.of(
-            "anthropic", "x-api-key",
-            "google-ai-studio", "x-goog-api-key",
-            "azure-openai", "api-key");
     private static final String BEDROCK = "aws-bedrock";
 
     private ProviderAuth() {
@@ -26,14 +23,16 @@ final class ProviderAuth {
      * {@code headers} with the client's key moved where {@code provider} reads it. Another provider's key header
      * (a client of a route across providers sends each provider's key in that provider's header) never goes along.
      */
-    static Headers.Builder apply(String provider, Headers.Builder headers, Headers client) {
-        return apply(provider, headers, client, false);
-    }
-
-    /** @param gatewaySigns the gateway holds AWS credentials for this Bedrock request and signs it itself */
-    static Headers.Builder apply(String provider, Headers.Builder headers, Headers client, boolean gatewaySigns) {
-        String own = KEY_HEADER.get(provider);
-        KEY_HEADER.values().forEach(h -> {
+    /**
+     * @param keyHeaders   every provider's own key header ({@link io.aigateway.provider.ProviderRegistry#ownKeyHeaders})
+     * @param gatewaySigns the gateway holds AWS credentials for this Bedrock request and signs it itself
+     */
+    static Headers.Builder apply(Provider target, Set<String> keyHeaders, Headers.Builder headers, Headers client,
+                                 boolean gatewaySigns) {
+        String provider = target.slug();
+        String own = target.keyHeader() == null || "authorization".equals(target.keyHeader().name())
+                ? null : target.keyHeader().name();
+        keyHeaders.forEach(h -> {
             if (!h.equals(own)) {
                 headers.remove(h);
             }
@@ -55,7 +54,7 @@ final class ProviderAuth {
         if ("azure-openai".equals(provider) && key.startsWith("eyJ")) {
             return headers; // a Microsoft Entra ID token (a JWT): Azure takes it as a bearer token
         }
-        return headers.remove("authorization").set(own, key);
+        return headers.remove("authorization").set(own, target.keyHeader().value(key));
     }
 
     /**

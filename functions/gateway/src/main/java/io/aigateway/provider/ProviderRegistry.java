@@ -89,6 +89,17 @@ public final class ProviderRegistry {
         return Optional.ofNullable(bySlug.get(slug));
     }
 
+    /** The headers providers take a key in other than {@code authorization} (x-api-key, api-key, ...). */
+    public java.util.Set<String> ownKeyHeaders() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (Provider p : bySlug.values()) {
+            if (p.keyHeader() != null && !"authorization".equals(p.keyHeader().name())) {
+                names.add(p.keyHeader().name());
+            }
+        }
+        return java.util.Set.copyOf(names);
+    }
+
     public String knownSlugs() {
         return slugList;
     }

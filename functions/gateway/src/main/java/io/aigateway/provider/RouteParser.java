@@ -28,6 +28,10 @@ public final class RouteParser {
     private final ProviderRegistry registry;
     private final Optional<String> requiredAccount;
 
+    public ProviderRegistry registry() {
+        return registry;
+    }
+
     public RouteParser(ProviderRegistry registry, Optional<String> requiredAccount) {
         this.registry = registry;
         this.requiredAccount = requiredAccount;
