@@ -33,6 +33,16 @@ public final class TableSchema {
                 .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(pk)))).items();
     }
 
+    /** The items of one partition whose sort key starts with {@code skPrefix}, page by page as iterated. */
+    public static Iterable<Map<String, AttributeValue>> partition(DynamoDbClient dynamo, String table, String pk,
+                                                                  String skPrefix, boolean consistent) {
+        return dynamo.queryPaginator(b -> b.tableName(table).consistentRead(consistent)
+                .keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expressionAttributeNames(Map.of("#pk", PK, "#sk", SK))
+                .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(pk),
+                        ":prefix", AttributeValue.fromS(skPrefix)))).items();
+    }
+
     public static void createIfMissing(DynamoDbClient dynamo, String table) {
         try {
             dynamo.createTable(b -> b.tableName(table)

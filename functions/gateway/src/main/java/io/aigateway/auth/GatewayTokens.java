@@ -10,7 +10,6 @@ import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 import java.security.SecureRandom;
@@ -141,20 +140,10 @@ public final class GatewayTokens {
 
     public List<VirtualKey> list(String gateway) {
         List<VirtualKey> keys = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table)
-                    .keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
-                    .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#sk", TableSchema.SK))
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(Keys.gateway(gateway)),
-                            ":prefix", AttributeValue.fromS(Keys.TOKEN_PREFIX)))
-                    .exclusiveStartKey(from));
-            for (Map<String, AttributeValue> item : page.items()) {
-                keys.add(keyOf(item.get(TableSchema.SK).s().substring(Keys.TOKEN_PREFIX.length()), item));
-            }
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        for (Map<String, AttributeValue> item : TableSchema.partition(dynamo, table, Keys.gateway(gateway),
+                Keys.TOKEN_PREFIX, false)) {
+            keys.add(keyOf(item.get(TableSchema.SK).s().substring(Keys.TOKEN_PREFIX.length()), item));
+        }
         return keys;
     }
 

@@ -5,7 +5,6 @@ import io.aigateway.store.Keys;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 import java.util.ArrayList;
@@ -67,18 +66,10 @@ public final class ProviderKeys {
 
     public List<Info> list(String gateway) {
         List<Info> out = new ArrayList<>();
-        Map<String, AttributeValue> from = null;
-        do {
-            Map<String, AttributeValue> start = from;
-            QueryResponse page = dynamo.query(b -> b.tableName(table)
-                    .keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
-                    .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#sk", TableSchema.SK))
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(Keys.gateway(gateway)),
-                            ":prefix", AttributeValue.fromS(Keys.PROVIDER_KEY_PREFIX)))
-                    .exclusiveStartKey(start));
-            page.items().forEach(item -> out.add(info(item)));
-            from = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (from != null);
+        for (Map<String, AttributeValue> item : TableSchema.partition(dynamo, table, Keys.gateway(gateway),
+                Keys.PROVIDER_KEY_PREFIX, false)) {
+            out.add(info(item));
+        }
         return out;
     }
 

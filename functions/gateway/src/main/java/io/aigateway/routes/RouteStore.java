@@ -6,7 +6,6 @@ import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -136,19 +135,7 @@ public final class RouteStore {
 
     private List<Map<String, AttributeValue>> query(String gateway, String prefix) {
         List<Map<String, AttributeValue>> all = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            Map<String, AttributeValue> from = start;
-            QueryResponse page = dynamo.query(b -> b.tableName(table)
-                    .keyConditionExpression("#pk = :pk AND begins_with(#sk, :prefix)")
-                    .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#sk", TableSchema.SK))
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(partition(gateway)),
-                            ":prefix", AttributeValue.fromS(prefix)))
-                    .consistentRead(true)
-                    .exclusiveStartKey(from));
-            all.addAll(page.items());
-            start = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (start != null);
+        TableSchema.partition(dynamo, table, partition(gateway), prefix, true).forEach(all::add);
         return all;
     }
 

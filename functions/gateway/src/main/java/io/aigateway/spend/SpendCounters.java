@@ -6,7 +6,6 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
-import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 import java.math.BigDecimal;
@@ -92,22 +91,17 @@ public final class SpendCounters {
         long start = Math.floorDiv(now, rule.windowSeconds()) * rule.windowSeconds();
         String pk = Buckets.pk(gateway, rule, start);
         List<Row> rows = new ArrayList<>();
-        Map<String, AttributeValue> from = null;
-        do {
-            Map<String, AttributeValue> startKey = from;
-            QueryResponse page = dynamo.query(q -> q.tableName(table).keyConditionExpression("#pk = :pk")
-                    .expressionAttributeNames(Map.of("#pk", TableSchema.PK))
-                    .expressionAttributeValues(Map.of(":pk", AttributeValue.fromS(pk))).exclusiveStartKey(startKey));
-            for (Map<String, AttributeValue> item : page.items()) {
-                Map<String, String> labels = new LinkedHashMap<>();
-                AttributeValue l = item.get(LABELS);
-                if (l != null && l.hasM()) {
-                    l.m().forEach((k, v) -> labels.put(k, v.s()));
-                }
-                rows.add(new Row(labels, item.get(USED) == null ? BigDecimal.ZERO : new BigDecimal(item.get(USED).n())));
+        for (Map<String, AttributeValue> item : TableSchema.partition(dynamo, table, pk, false)) {
+            if (rows.size() >= MAX_LISTED) {
+                break; // the paginator asks for the next page only when iterated on
             }
-            from = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
-        } while (from != null && rows.size() < MAX_LISTED);
+            Map<String, String> labels = new LinkedHashMap<>();
+            AttributeValue l = item.get(LABELS);
+            if (l != null && l.hasM()) {
+                l.m().forEach((k, v) -> labels.put(k, v.s()));
+            }
+            rows.add(new Row(labels, item.get(USED) == null ? BigDecimal.ZERO : new BigDecimal(item.get(USED).n())));
+        }
         return rows;
     }
 
