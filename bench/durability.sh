@@ -27,7 +27,7 @@
 #
 # Settings (environment): DUR_CHECKS (default "kill9 sigterm outage"), DUR_CONCURRENCY (16), DUR_LOAD_SECONDS (10),
 # DUR_WARMUP_SECONDS (5),
-# DUR_OUTAGE_SECONDS (20), DUR_OUTAGE_RATE (100), DUR_DRAIN_MAX (900), DUR_JVM_OPTS (runtime, default "-Xmx256m -XX:ReservedCodeCacheSize=40m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC"),
+# DUR_OUTAGE_SECONDS (20), DUR_OUTAGE_RATE (100), DUR_DRAIN_MAX (900), DUR_JVM_OPTS (runtime, default "-Xmx256m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC"),
 # DUR_DDB_JVM_OPTS (DynamoDB Local alone, default "-Xmx512m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC"),
 # DUR_OUT, DUR_REBUILD=1 (rebuild the jar), DUR_KEEP=1 (keep the temp dir with the logs and data).
 # Needs python3 (standard library only) and a JDK >= 21 (JAVA_HOME or /usr/lib/jvm, highest wins).
@@ -37,6 +37,8 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 cd "$ROOT"
 JAR="$ROOT/infra/local/target/gateway-local.jar"
+# glibc gives each thread that allocates natively an arena of its own: two keep RSS down (see bench/run.sh).
+export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 OUT="${DUR_OUT:-$BENCH_DIR/results/durability-latest.json}"
 
 log() { printf '[durability %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -99,7 +101,7 @@ timeout $(( ${DUR_DRAIN_MAX:-900} * 3 + 900 )) python3 "$BENCH_DIR/durability/du
   --warmup-seconds "${DUR_WARMUP_SECONDS:-5}" \
   --outage-seconds "${DUR_OUTAGE_SECONDS:-20}" --outage-rate "${DUR_OUTAGE_RATE:-100}" \
   --drain-max "${DUR_DRAIN_MAX:-900}" \
-  --jvm-opts "${DUR_JVM_OPTS:--Xmx256m -XX:ReservedCodeCacheSize=40m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}" \
+  --jvm-opts "${DUR_JVM_OPTS:--Xmx256m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}" \
   --ddb-jvm-opts "${DUR_DDB_JVM_OPTS:--Xmx512m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}" &
 PY_PID=$!
 set +e

@@ -49,14 +49,15 @@
 #   BENCH_JVM_WARMUP   at most this many seconds of JIT warm-up of our JVM first, until C2 is quiet (default 60)
 #   BENCH_CONCURRENCY  connection counts (default "1 32 128")
 #   BENCH_TTFB_N       sequential requests for the streaming time to first byte (default 200)
-#   BENCH_JVM_OPTS     JVM flags of our gateway (default "-Xmx256m -XX:ReservedCodeCacheSize=40m -XX:+ExitOnOutOfMemoryError
-#                      -XX:+UseSerialGC": the code cache cap keeps the JIT's compiled code near what it needs (it
-#                      committed 52 MB of the default 240 MB reserve after 2 minutes under load) so RSS stays under
-#                      400 MB with DynamoDB Local in the process; the
-#                      records' backlog now waits in the journal file, not on the heap, so the heap holds only the
+#   BENCH_JVM_OPTS     JVM flags of our gateway (default "-Xmx256m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC"):
+#                      the records' backlog waits in the journal file, not on the heap, so the heap holds only the
 #                      gateway's working set and the embedded DynamoDB Local's; Serial GC on 2 cores leaves both to
-#                      the request threads, has the smallest footprint, and its young pauses stay short at this heap
-#                      size; an OutOfMemoryError ends the process instead of leaving a port that answers nothing)
+#                      the request threads and has the smallest footprint; an OutOfMemoryError ends the process
+#                      instead of leaving a port that answers nothing. No code cache cap: with
+#                      -XX:ReservedCodeCacheSize=40m (an earlier default, to save RSS) the JIT kept evicting and
+#                      recompiling code, and with Serial GC each eviction is a full GC ("CodeCache GC Threshold":
+#                      10 of 150-860 ms in one run), which set the p99 at c=32. The gateway runs with
+#                      MALLOC_ARENA_MAX=2 (unless set): glibc's per-thread malloc arenas otherwise add tens of MB of RSS.
 #   BENCH_DATA_DIR     parent folder of the gateway's --data temp dir (default /dev/shm when writable, else /tmp).
 #                      The journal and DynamoDB Local's SQLite file live there. On tmpfs the journal is written as
 #                      on disk (a write(2) per request before the response; its once-a-second fsync costs nothing)
@@ -92,7 +93,7 @@ DURATION="${BENCH_DURATION:-10}"
 WARMUP="${BENCH_WARMUP:-5}"
 CONCURRENCY="${BENCH_CONCURRENCY:-1 32 128}"
 TTFB_N="${BENCH_TTFB_N:-200}"
-JVM_OPTS="${BENCH_JVM_OPTS:--Xmx256m -XX:ReservedCodeCacheSize=40m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}"
+JVM_OPTS="${BENCH_JVM_OPTS:--Xmx256m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}"
 DATA_PARENT="${BENCH_DATA_DIR:-}"
 if [ -z "$DATA_PARENT" ]; then DATA_PARENT=/tmp; [ -d /dev/shm ] && [ -w /dev/shm ] && DATA_PARENT=/dev/shm; fi
 DRAIN_MAX="${BENCH_DRAIN_MAX:-900}"
@@ -322,7 +323,7 @@ log "starting our gateway (--port 0: it picks a free port and prints it; --data 
 GATEWAY_ADMIN_TOKEN="$ADMIN_TOKEN" \
 GATEWAY_UPSTREAM_OPENAI="$STUB/v1" \
 GATEWAY_UPSTREAM_GROQ="$STUB/sse/v1" \
-  "$JAVA" "${JVM_ARGS[@]}" "${JFR_OPTS[@]}" -jar "$TMP/gateway-local.jar" --data "$DATA_DIR" --port 0 --host 127.0.0.1 \
+  MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "$JAVA" "${JVM_ARGS[@]}" "${JFR_OPTS[@]}" -jar "$TMP/gateway-local.jar" --data "$DATA_DIR" --port 0 --host 127.0.0.1 \
   >"$TMP/gateway.log" 2>&1 &
 GW_PID=$!
 PIDS+=("$GW_PID")
@@ -751,7 +752,7 @@ jq -n \
   {
     date: $date,
     machine: { host: $host, nproc: $nproc, cpu_model: $cpu, mem_total_mb: ($memkb / 1024 | floor), kernel: $kernel },
-    software: { java: $java, java_runtime: $javart, java_home: $javahome, jvm_opts: $jvmopts, node: $node,
+    software: { java: $java, java_runtime: $javart, java_home: $javahome, jvm_opts: $jvmopts, malloc_arena_max: ($ENV.MALLOC_ARENA_MAX // "2"), node: $node,
                 gateway_git_rev: $gitrev, gateway_uncommitted_files: $dirty,
                 gateway_jar_sha256_16: $jarsha, portkey_gateway: $portkey, portkey_hono_node_server: $hono, nginx: $nginx, wrk: $wrk },
     method: { duration_s: $duration, warmup_s_at_c32: $warmup,

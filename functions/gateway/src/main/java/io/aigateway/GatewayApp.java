@@ -205,6 +205,12 @@ public final class GatewayApp implements AutoCloseable {
                 ProviderKeyVault.inMemory());
     }
 
+    /**
+     * While requests are arriving, the in-process ingest takes at most this share of its time (the journal holds the
+     * rest until traffic pauses): see {@link JournalDrain}. Measured with bench/run.sh (README, "Benchmarks").
+     */
+    static final double DRAIN_BUSY_SHARE = 0.25;
+
     /** The in-memory journal's bound: appends wait (backpressure) beyond it, for at most {@link #APPEND_WAIT_MS}. */
     public static final long MEMORY_JOURNAL_BYTES = 64L * 1024 * 1024;
     public static final long APPEND_WAIT_MS = 30_000;
@@ -227,7 +233,7 @@ public final class GatewayApp implements AutoCloseable {
         JournalDrain drain = null;
         if (journal != null) {
             Ingest ingest = new Ingest(dynamo, config.tableName(), logs, config.analytics() ? rollups : null, ingestStats);
-            drain = new JournalDrain(journal, ingest);
+            drain = new JournalDrain(journal, ingest, DRAIN_BUSY_SHARE);
             sink = new JournalSink(journal);
         } else {
             sink = awsSink;

@@ -241,6 +241,16 @@ public final class FileJournal implements RecordJournal {
         return appendedTotal - committedTotal;
     }
 
+    @Override
+    public long capacityBytes() {
+        return maxBacklogBytes;
+    }
+
+    @Override
+    public long appendedBytes() {
+        return appendedTotal;
+    }
+
     private void sync() {
         if (!dirty) {
             return;

@@ -25,6 +25,7 @@ public final class MemoryJournal implements RecordJournal {
     private final Condition notFull = lock.newCondition();
     private final ArrayDeque<byte[]> entries = new ArrayDeque<>();
     private long bytes; // queued plus in flight
+    private volatile long appended;
     private long sequence;
     private Batch inFlight;
 
@@ -47,6 +48,7 @@ public final class MemoryJournal implements RecordJournal {
             }
             entries.add(lines);
             bytes += lines.length;
+            appended += lines.length; // under the lock: one writer at a time
             notEmpty.signal();
             return true;
         } catch (InterruptedException e) {
@@ -101,6 +103,16 @@ public final class MemoryJournal implements RecordJournal {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public long capacityBytes() {
+        return maxBytes;
+    }
+
+    @Override
+    public long appendedBytes() {
+        return appended;
     }
 
     @Override

@@ -24,6 +24,12 @@ public interface RecordJournal extends AutoCloseable {
     /** Bytes appended and not yet committed. */
     long backlogBytes();
 
+    /** The backlog's bound in bytes, beyond which appends wait. */
+    long capacityBytes();
+
+    /** Bytes appended since the journal opened (a counter that only grows): tells a drain whether traffic is live. */
+    long appendedBytes();
+
     /** Lines not yet committed are kept (file) or lost (memory, counted by the caller). */
     @Override
     void close();
