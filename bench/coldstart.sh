@@ -8,16 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 
-pick_java() {
-  for d in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
-    [ -n "$d" ] && [ -x "$d/bin/java" ] || continue
-    v=$("$d/bin/java" -XshowSettings:properties -version 2>&1 | awk -F= '/java.specification.version/ {gsub(/ /,"",$2); print $2}')
-    [ "${v%%.*}" -ge 21 ] 2>/dev/null && { echo "$d/bin/java"; return; }
-  done
-  echo "no JDK >= 21 found" >&2; exit 1
-}
-JAVA=$(pick_java)
-[ -f infra/local/target/gateway-local.jar ] || JAVA_HOME="$(dirname "$(dirname "$JAVA")")" mvn -B -q package -DskipTests
+die() { echo "$*" >&2; exit 1; }
+source bench/lib.sh
+pick_jdk
+JAVA="$JAVA_HOME/bin/java"
+[ -f infra/local/target/gateway-local.jar ] || mvn -B -q package -DskipTests
 command -v moto_server >/dev/null || python3 -m pip install -q 'moto[server]'
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -25,11 +25,12 @@ DURATION="${DLP_DURATION:-10}"
 WARMUP="${DLP_WARMUP:-20}"
 JVM_OPTS="${BENCH_JVM_OPTS:--Xmx256m -XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC}"
 OUT="${DLP_OUT:-bench/results/dlp-latency.json}"
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-JAVA="$JAVA_HOME/bin/java"
 
 log() { printf '[dlp-latency] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+source bench/lib.sh
+pick_jdk
+JAVA="$JAVA_HOME/bin/java"
 TMP="$(mktemp -d)"
 PIDS=()
 cleanup() {
