@@ -44,20 +44,7 @@ OUT="${DUR_OUT:-$BENCH_DIR/results/durability-latest.json}"
 log() { printf '[durability %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
-java_major() { "$1" -XshowSettings:properties -version 2>&1 | awk -F= '/java.specification.version/ {gsub(/ /,"",$2); print $2}'; }
-pick_jdk() {
-  local candidates=() best="" best_v=0 home v d
-  [ -n "${JAVA_HOME:-}" ] && candidates+=("$JAVA_HOME")
-  for d in /usr/lib/jvm/* /opt/java/* /opt/jdk*; do [ -d "$d" ] && candidates+=("$d"); done
-  for home in "${candidates[@]}"; do
-    [ -x "$home/bin/java" ] || continue
-    v=$(java_major "$home/bin/java"); v=${v%%.*}
-    if [ -n "$v" ] && [ "$v" -ge 21 ] && [ "$v" -gt "$best_v" ]; then best="$home"; best_v=$v; fi
-  done
-  [ -n "$best" ] || die "no JDK >= 21 found (JAVA_HOME, /usr/lib/jvm)"
-  export JAVA_HOME="$best"
-  export PATH="$JAVA_HOME/bin:$PATH"
-}
+source "$BENCH_DIR/lib.sh"
 pick_jdk
 command -v python3 >/dev/null || die "python3 not found"
 log "JDK: $JAVA_HOME ($("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1))"
