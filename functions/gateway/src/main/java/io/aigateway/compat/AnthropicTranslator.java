@@ -113,12 +113,15 @@ public final class AnthropicTranslator implements ChatTranslator {
             stop.forEach(seq::add);
         }
         tools(p, body);
-        if (!(Chat.responseFormat(p) instanceof Chat.PlainText)) {
-            // Emulating JSON output with a forced tool would fight the caller's own tools and tool_choice, is
-            // refused by Anthropic together with extended thinking, and would turn a tool call into content behind
-            // the client's back: refusing is the honest answer.
-            throw p.unsupported("response_format", "Anthropic has no JSON mode or response schema; ask for JSON in"
-                    + " the prompt, or use a tool with the schema as its parameters");
+        switch (Chat.responseFormat(p)) {
+            case Chat.PlainText t -> {
+            }
+            // structured outputs (GA; output_config replaced the beta's output_format): the answer's text is JSON
+            // valid against the schema; a model without them answers Anthropic's own 400, passed on as OpenAI's
+            case Chat.JsonSchema s -> body.putObject("output_config").putObject("format").put("type", "json_schema")
+                    .set("schema", s.schema());
+            case Chat.JsonObject j -> throw p.unsupported("response_format", "Anthropic has no schema-less JSON mode;"
+                    + " send response_format json_schema with a schema, or ask for JSON in the prompt");
         }
         p.singleChoiceOnly();
         JsonNode user = p.get("user");

@@ -119,9 +119,16 @@ public final class BedrockTranslator implements ChatTranslator {
             body.set("inferenceConfig", inference);
         }
         tools(p, body, toolHistory);
-        if (!(Chat.responseFormat(p) instanceof Chat.PlainText)) {
-            throw p.unsupported("response_format", "Bedrock Converse has no JSON mode or response schema; ask for"
-                    + " JSON in the prompt, or use a tool with the schema as its parameters");
+        switch (Chat.responseFormat(p)) {
+            case Chat.PlainText t -> {
+            }
+            // Converse's structured outputs: the schema goes as a JSON string; a model without them answers
+            // Bedrock's own 400 (ValidationException), passed on as OpenAI's
+            case Chat.JsonSchema s -> body.putObject("outputConfig").putObject("textFormat").put("type", "json_schema")
+                    .putObject("structure").putObject("jsonSchema").put("name", s.name())
+                    .put("schema", s.schema().toString());
+            case Chat.JsonObject j -> throw p.unsupported("response_format", "Bedrock Converse has no schema-less JSON"
+                    + " mode; send response_format json_schema with a schema, or ask for JSON in the prompt");
         }
         p.singleChoiceOnly();
         boolean stream = p.flag("stream");

@@ -204,28 +204,44 @@ public final class GeminiTranslator implements ChatTranslator {
             parts.addObject().putObject("inlineData").put("mimeType", d.mediaType()).put("data", d.base64());
             return;
         }
-        // Gemini reads files only from Cloud Storage (Vertex) or its Files API; the gateway fetches nothing itself
-        String mime = mimeFromExtension(img.url());
-        if (VERTEX.equals(provider) && img.url().startsWith("gs://") && mime != null) {
-            parts.addObject().putObject("fileData").put("mimeType", mime).put("fileUri", img.url());
-            return;
+        // Gemini fetches a file by URI itself (fileData): public or signed http(s) URLs on both APIs, gs:// on
+        // Vertex; it needs the media type, which an image_url does not carry, so it comes from the file's extension
+        String url = img.url();
+        boolean web = url.startsWith("https://") || url.startsWith("http://");
+        if (!web && !(VERTEX.equals(provider) && url.startsWith("gs://"))) {
+            throw p.unsupported(at, "Gemini takes images as base64 data URLs (data:image/png;base64,...) or http(s)"
+                    + (VERTEX.equals(provider) ? " or gs://" : "") + " URLs");
         }
-        throw p.unsupported(at, "Gemini takes images as base64 data URLs (data:image/png;base64,...)"
-                + (VERTEX.equals(provider) ? " or gs:// URIs" : "") + ", not by URL");
+        String mime = mimeFromExtension(url);
+        if (mime == null) {
+            throw p.unsupported(at, "Gemini needs an image URL's media type, read from its extension (.png, .jpg,"
+                    + " .jpeg, .webp, .heic, .heif); send this image as a base64 data URL instead");
+        }
+        parts.addObject().putObject("fileData").put("mimeType", mime).put("fileUri", url);
     }
 
-    private static String mimeFromExtension(String url) {
-        String u = url.toLowerCase(Locale.ROOT);
-        if (u.endsWith(".png")) {
-            return "image/png";
+    /** The media type of the file a URL names, by its extension (query and fragment ignored); null when unknown. */
+    static String mimeFromExtension(String url) {
+        String path = url;
+        for (char c : new char[] {'?', '#'}) {
+            int cut = path.indexOf(c);
+            if (cut >= 0) {
+                path = path.substring(0, cut);
+            }
         }
-        if (u.endsWith(".jpg") || u.endsWith(".jpeg")) {
-            return "image/jpeg";
+        String u = path.toLowerCase(Locale.ROOT);
+        int dot = u.lastIndexOf('.');
+        if (dot < 0 || dot < u.lastIndexOf('/')) {
+            return null;
         }
-        if (u.endsWith(".webp")) {
-            return "image/webp";
-        }
-        return null;
+        return switch (u.substring(dot + 1)) {
+            case "png" -> "image/png";
+            case "jpg", "jpeg" -> "image/jpeg";
+            case "webp" -> "image/webp";
+            case "heic" -> "image/heic";
+            case "heif" -> "image/heif";
+            default -> null;
+        };
     }
 
     // ---- answers ----

@@ -135,7 +135,6 @@ class AnthropicTranslatorTest {
     void refusesWhatAnthropicCannotDo() {
         for (String[] c : List.of(
                 new String[]{"response_format", "\"response_format\":{\"type\":\"json_object\"}"},
-                new String[]{"response_format", "\"response_format\":{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"x\",\"schema\":{\"type\":\"object\"}}}"},
                 new String[]{"n", "\"n\":2"},
                 new String[]{"seed", "\"seed\":7"},
                 new String[]{"temperature", "\"temperature\":1.5"},
@@ -152,6 +151,20 @@ class AnthropicTranslatorTest {
             assertEquals(c[0], e.param(), c[1]);
             assertEquals("anthropic", e.provider());
         }
+    }
+
+    @Test
+    void jsonSchemaBecomesStructuredOutput() {
+        JsonNode b = body(t.toProvider(req("""
+                {"messages":[{"role":"user","content":"Extract the city."}],
+                 "response_format":{"type":"json_schema","json_schema":{"name":"place","strict":true,"schema":{
+                   "type":"object","properties":{"city":{"type":"string"}},"required":["city"],
+                   "additionalProperties":false}}}}"""), "claude-sonnet-4-5"));
+        assertEquals("json_schema", b.at("/output_config/format/type").asText(), b::toString);
+        assertEquals("string", b.at("/output_config/format/schema/properties/city/type").asText());
+        assertFalse(b.at("/output_config/format/schema/additionalProperties").asBoolean(true));
+        assertFalse(b.has("tools"), "no tool is forced to get JSON");
+        assertFalse(b.has("output_format"), "the beta's parameter is not used");
     }
 
     @Test

@@ -96,6 +96,20 @@ class BedrockTranslatorTest {
     }
 
     @Test
+    void jsonSchemaBecomesConverseStructuredOutput() {
+        JsonNode b = body(t.toProvider(obj("""
+                {"messages":[{"role":"user","content":"Extract the city."}],
+                 "response_format":{"type":"json_schema","json_schema":{"name":"place","schema":{
+                   "type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}}"""), CLAUDE));
+        JsonNode format = b.at("/outputConfig/textFormat");
+        assertEquals("json_schema", format.path("type").asText(), b::toString);
+        assertEquals("place", format.at("/structure/jsonSchema/name").asText());
+        JsonNode schema = format.at("/structure/jsonSchema/schema");
+        assertTrue(schema.isTextual(), "Converse takes the schema as a JSON string: " + schema);
+        assertEquals("string", Fixtures.parse(schema.asText()).at("/properties/city/type").asText());
+    }
+
+    @Test
     void reasoningEffortOnClaude() {
         JsonNode b = body(t.toProvider(obj("""
                 {"messages":[{"role":"user","content":"hi"}],"reasoning_effort":"medium"}"""), CLAUDE));

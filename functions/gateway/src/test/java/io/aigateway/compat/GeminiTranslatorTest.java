@@ -10,6 +10,7 @@ import static io.aigateway.compat.Fixtures.body;
 import static io.aigateway.compat.Fixtures.json;
 import static io.aigateway.compat.Fixtures.obj;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -134,14 +135,31 @@ class GeminiTranslatorTest {
                 () -> t.toProvider(serial, "m")).param());
         assertEquals("messages[0].content[0].image_url", assertThrows(UnsupportedParameterException.class,
                 () -> t.toProvider(obj("""
-                        {"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]}"""),
-                        "m")).param());
+                        {"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/render?id=7"}}]}]}"""),
+                        "m")).param(), "no extension, no media type");
+        assertEquals("messages[0].content[0].image_url", assertThrows(UnsupportedParameterException.class,
+                () -> t.toProvider(obj("""
+                        {"messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"gs://b/y.png"}}]}]}"""),
+                        "m")).param(), "AI Studio reads no Cloud Storage URIs");
         assertEquals("messages[1].tool_call_id", assertThrows(UnsupportedParameterException.class,
                 () -> t.toProvider(obj("""
                         {"messages":[{"role":"user","content":"hi"},{"role":"tool","tool_call_id":"nope","content":"x"}]}"""),
                         "m")).param());
         assertEquals("logprobs", assertThrows(UnsupportedParameterException.class, () -> t.toProvider(obj("""
                 {"messages":[{"role":"user","content":"hi"}],"logprobs":true}"""), "m")).param());
+    }
+
+    @Test
+    void webImagesGoAsFileDataWithTheExtensionsMediaType() {
+        JsonNode b = body(t.toProvider(obj("""
+                {"messages":[{"role":"user","content":[{"type":"text","text":"What is this?"},
+                 {"type":"image_url","image_url":{"url":"https://cdn.example.com/cats/cat.JPG?X-Amz-Signature=ab.png#f","detail":"high"}}]}]}"""),
+                "gemini-2.5-flash"));
+        JsonNode file = b.at("/contents/0/parts/1/fileData");
+        assertEquals("https://cdn.example.com/cats/cat.JPG?X-Amz-Signature=ab.png#f", file.path("fileUri").asText());
+        assertEquals("image/jpeg", file.path("mimeType").asText(), "the path's extension, not the query's");
+        assertEquals("image/webp", GeminiTranslator.mimeFromExtension("http://x/a.webp"));
+        assertNull(GeminiTranslator.mimeFromExtension("https://x.png/image"));
     }
 
     @Test
