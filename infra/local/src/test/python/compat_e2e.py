@@ -1,10 +1,12 @@
 """The official OpenAI Python SDK against the gateway's OpenAI-compatible endpoint (/compat), reaching Anthropic,
-Gemini and an OpenAI-compatible provider (Groq) through one client: plain, streamed, tools, errors, usage, and an agent
-loop whose tool calls cross two providers through one dynamic route.
+Gemini, Bedrock Converse, Cohere, Workers AI and an OpenAI-compatible provider (Groq) with nothing changed but the base
+URL: plain, streamed, tools, images (https and base64 data URLs), JSON schema, errors, usage with cached and reasoning
+tokens, and an agent loop whose tool calls cross two providers through one dynamic route.
 
 Run by io.aigateway.local.CompatSdkEndToEndTest as `python3 compat_e2e.py CONFIG_JSON`; prints one JSON line.
 """
 import json
+import time
 
 import openai
 from openai import OpenAI
@@ -21,6 +23,21 @@ WEATHER_TOOL = {
 }
 
 
+# a 1x1 PNG, as a base64 data URL; and an image a provider fetches itself
+PIXEL = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJ"
+         "RU5ErkJggg==")
+PHOTO = "https://images.example.com/cats/cat.jpg"
+
+WEATHER_SCHEMA = {"type": "json_schema", "json_schema": {"name": "weather", "strict": True, "schema": {
+    "type": "object", "properties": {"city": {"type": "string"}, "temperature_c": {"type": "integer"}},
+    "required": ["city", "temperature_c"], "additionalProperties": False}}}
+
+
+def look_at(*urls):
+    return [{"role": "user", "content": [{"type": "text", "text": "What is in these images?"}]
+             + [{"type": "image_url", "image_url": {"url": u}} for u in urls]}]
+
+
 def weather(city):
     return {"city": city, "temperature_c": 18, "sky": "clear"}
 
@@ -31,7 +48,30 @@ def usage_of(usage):
         "completion_tokens": usage.completion_tokens,
         "total_tokens": usage.total_tokens,
         "cached_tokens": usage.prompt_tokens_details.cached_tokens if usage.prompt_tokens_details else None,
+        "reasoning_tokens": (usage.completion_tokens_details.reasoning_tokens
+                             if usage.completion_tokens_details else None),
     }
+
+
+def streamed(stream):
+    """The content pieces, finish reason, final usage and chunk count of a streamed answer."""
+    pieces, final_usage, finish, chunks, model = [], None, None, 0, None
+    for chunk in stream:
+        chunks += 1
+        model = chunk.model
+        if chunk.usage is not None:
+            final_usage = usage_of(chunk.usage)
+        for choice in chunk.choices:
+            if choice.delta.content:
+                pieces.append(choice.delta.content)
+            if choice.finish_reason:
+                finish = choice.finish_reason
+    return {"pieces": pieces, "usage": final_usage, "finish_reason": finish, "chunks": chunks, "model": model}
+
+
+def answer_of(completion):
+    return {"content": completion.choices[0].message.content, "model": completion.model,
+            "finish_reason": completion.choices[0].finish_reason, "usage": usage_of(completion.usage)}
 
 
 def error_of(call):
@@ -45,9 +85,15 @@ def error_of(call):
 
 
 def main(cfg):
+    started = time.monotonic()
     client = OpenAI(base_url=cfg["base_url"], api_key=cfg["anthropic_key"], max_retries=0)
     gemini = OpenAI(base_url=cfg["base_url"], api_key=cfg["gemini_key"], max_retries=0)
     groq = OpenAI(base_url=cfg["base_url"], api_key=cfg["groq_key"], max_retries=0)
+    # Bedrock: a Bedrock API key as the bearer token, and the region (which the model name does not say) in a header
+    bedrock = OpenAI(base_url=cfg["base_url"], api_key=cfg["bedrock_key"], max_retries=0,
+                     default_headers={"x-aig-region": "us-east-1"})
+    cohere = OpenAI(base_url=cfg["base_url"], api_key=cfg["cohere_key"], max_retries=0)
+    workers = OpenAI(base_url=cfg["base_url"], api_key=cfg["workers_ai_key"], max_retries=0)
     out = {}
 
     plain = client.chat.completions.with_raw_response.create(
@@ -59,35 +105,12 @@ def main(cfg):
                     "finish_reason": completion.choices[0].finish_reason, "usage": usage_of(completion.usage),
                     "log_id": plain.headers.get("cf-aig-log-id")}
 
-    pieces, final_usage, finish = [], None, None
-    stream = gemini.chat.completions.create(
+    out["stream"] = streamed(gemini.chat.completions.create(
         model="google-ai-studio/gemini-2.5-flash", stream=True, stream_options={"include_usage": True},
-        messages=[{"role": "user", "content": "Stream a sentence."}])
-    for chunk in stream:
-        if chunk.usage is not None:
-            final_usage = usage_of(chunk.usage)
-        for choice in chunk.choices:
-            if choice.delta.content:
-                pieces.append(choice.delta.content)
-            if choice.finish_reason:
-                finish = choice.finish_reason
-    out["stream"] = {"pieces": pieces, "usage": final_usage, "finish_reason": finish}
-
-    pieces, final_usage, finish, chunks = [], None, None, 0
-    stream = client.chat.completions.create(
+        messages=[{"role": "user", "content": "Stream a sentence."}]))
+    out["anthropic_stream"] = streamed(client.chat.completions.create(
         model="anthropic/claude-sonnet-4-5", stream=True, stream_options={"include_usage": True}, max_tokens=64,
-        messages=[{"role": "user", "content": "Stream a sentence from Claude."}])
-    for chunk in stream:
-        chunks += 1
-        if chunk.usage is not None:
-            final_usage = usage_of(chunk.usage)
-        for choice in chunk.choices:
-            if choice.delta.content:
-                pieces.append(choice.delta.content)
-            if choice.finish_reason:
-                finish = choice.finish_reason
-    out["anthropic_stream"] = {"pieces": pieces, "usage": final_usage, "finish_reason": finish, "chunks": chunks,
-                               "model": chunk.model}
+        messages=[{"role": "user", "content": "Stream a sentence from Claude."}]))
 
     tools = client.chat.completions.create(
         model="anthropic/claude-sonnet-4-5", tools=[WEATHER_TOOL], tool_choice="auto",
@@ -105,6 +128,54 @@ def main(cfg):
     out["unsupported"] = error_of(lambda: client.chat.completions.create(
         model="anthropic/claude-sonnet-4-5", n=2, messages=[{"role": "user", "content": "hi"}]))
 
+    # images: an https URL and a base64 data URL, each translated into the provider's own image input
+    out["images"] = {
+        "anthropic": answer_of(client.chat.completions.create(
+            model="anthropic/claude-sonnet-4-5", messages=look_at(PHOTO, PIXEL))),
+        "gemini": answer_of(gemini.chat.completions.create(
+            model="google-ai-studio/gemini-2.5-flash", messages=look_at(PIXEL, PHOTO))),
+        "bedrock": answer_of(bedrock.chat.completions.create(
+            model="aws-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0", messages=look_at(PIXEL))),
+        # Converse takes bytes only and the gateway fetches nothing: refused, naming the part
+        "bedrock_url": error_of(lambda: bedrock.chat.completions.create(
+            model="aws-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0", messages=look_at(PHOTO))),
+    }
+
+    # JSON schema: each provider's structured output; a schema-less JSON mode Anthropic cannot honour is refused
+    ask = [{"role": "user", "content": "The weather in Paris, as JSON."}]
+    out["json_schema"] = {
+        name: json.loads(c.chat.completions.create(model=model, messages=ask, response_format=WEATHER_SCHEMA)
+                         .choices[0].message.content)
+        for name, c, model in [("anthropic", client, "anthropic/claude-sonnet-4-5"),
+                               ("gemini", gemini, "google-ai-studio/gemini-2.5-flash"),
+                               ("bedrock", bedrock, "aws-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0")]}
+    out["json_object_refused"] = error_of(lambda: client.chat.completions.create(
+        model="anthropic/claude-sonnet-4-5", messages=ask, response_format={"type": "json_object"}))
+
+    # provider errors (Google's 400, Bedrock's 500) as the SDK's own exception classes
+    out["errors"] = {
+        "gemini_400": error_of(lambda: gemini.chat.completions.create(
+            model="google-ai-studio/gemini-bad-request", messages=[{"role": "user", "content": "hi"}])),
+        "bedrock_500": error_of(lambda: bedrock.chat.completions.create(
+            model="aws-bedrock/amazon.nova-broken-v1:0", messages=[{"role": "user", "content": "hi"}])),
+    }
+
+    # usage: Gemini's thought and cached tokens
+    out["usage"] = {"gemini": answer_of(gemini.chat.completions.create(
+        model="google-ai-studio/gemini-2.5-pro", reasoning_effort="high",
+        messages=[{"role": "user", "content": "Think, then answer."}]))}
+
+    # Cohere v2 chat and Workers AI, plain and streamed
+    hi = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Say hello."}]
+    out["cohere"] = answer_of(cohere.chat.completions.create(model="cohere/command-a-03-2025", messages=hi))
+    out["cohere_stream"] = streamed(cohere.chat.completions.create(
+        model="cohere/command-a-03-2025", messages=hi, stream=True, stream_options={"include_usage": True}))
+    out["workers_ai"] = answer_of(workers.chat.completions.create(
+        model="workers-ai/@cf/meta/llama-3.1-8b-instruct", messages=hi, max_tokens=64))
+    out["workers_ai_stream"] = streamed(workers.chat.completions.create(
+        model="workers-ai/@cf/meta/llama-3.1-8b-instruct", messages=hi, stream=True,
+        stream_options={"include_usage": True}))
+
     # An agent loop through one route: the first turn goes to Claude, which asks for the tool; the next to Gemini,
     # which gets Claude's tool call and the tool's result (translated to its own format) and answers.
     messages = [{"role": "user", "content": "What is the weather in Paris? Use the tool."}]
@@ -121,6 +192,7 @@ def main(cfg):
         if not message.tool_calls:
             out["agent"] = {"answer": message.content, "answered_by": answered_by, "turns": turns}
             break
+    out["calls_ms"] = round((time.monotonic() - started) * 1000)
         messages.append({"role": "assistant", "content": message.content, "tool_calls": [
             {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments}}
             for c in message.tool_calls]})

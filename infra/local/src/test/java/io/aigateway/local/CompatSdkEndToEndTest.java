@@ -25,10 +25,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The official OpenAI Python SDK, changed in nothing but its base URL ({@code .../compat}), against the local runtime's
- * OpenAI-compatible endpoint in front of loopback stubs that speak Anthropic's Messages API, Gemini's generateContent
- * (plain and SSE) and Groq's OpenAI-compatible API: plain, streamed, tools, usage, a provider error and a refused
- * parameter raised as the SDK's typed errors, and an agent loop whose tool call goes to Claude and whose tool result
- * goes to Gemini through one dynamic route. Needs python3 with {@code openai}; fails (never skips) without it.
+ * OpenAI-compatible endpoint in front of {@link CompatStubs}, loopback stubs that speak Anthropic's Messages API,
+ * Gemini's generateContent (plain and SSE), Bedrock Converse, Cohere's v2 chat (JSON and SSE), Workers AI's run API
+ * (JSON and SSE) and Groq's OpenAI-compatible API: plain, streamed, tools, images, JSON schema, usage with cached and
+ * reasoning tokens, provider errors and refused parameters raised as the SDK's typed errors, and an agent loop whose
+ * tool call goes to Claude and whose tool result goes to Gemini through one dynamic route. Each stub's record of what
+ * it received proves the translation. Needs python3 with {@code openai}; fails (never skips) without it.
  */
 class CompatSdkEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,6 +38,10 @@ class CompatSdkEndToEndTest {
     private static final String ANTHROPIC_KEY = "sk-ant-compat-e2e-7d1f3a9c";
     private static final String GEMINI_KEY = "AIzaCompatE2e-5b8e2c4d6f";
     private static final String GROQ_KEY = "gsk_compat_e2e_3c7a9e1b";
+    private static final String BEDROCK_KEY = "ABSKQmVkcm9ja0FQSUtleS1lMmU=";
+    private static final String COHERE_KEY = "co-compat-e2e-9f2b4d6a";
+    private static final String WORKERS_AI_KEY = "cf-workers-ai-e2e-1a3c5e7f";
+    private static final String CLAUDE_ON_BEDROCK = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
     private static final String GATEWAY = "compat-e2e";
 
     private static CompatStubs stubs;
@@ -54,7 +60,13 @@ class CompatSdkEndToEndTest {
         cfg.put("anthropic_key", ANTHROPIC_KEY);
         cfg.put("gemini_key", GEMINI_KEY);
         cfg.put("groq_key", GROQ_KEY);
+        cfg.put("bedrock_key", BEDROCK_KEY);
+        cfg.put("cohere_key", COHERE_KEY);
+        cfg.put("workers_ai_key", WORKERS_AI_KEY);
+        long started = System.nanoTime();
         result = runScript(cfg);
+        System.out.printf("compat_e2e.py: %d ms, of which its SDK calls %d ms%n",
+                (System.nanoTime() - started) / 1_000_000, result.path("calls_ms").asLong());
     }
 
     @AfterAll
@@ -184,12 +196,166 @@ class CompatSdkEndToEndTest {
         } while (!routed && System.nanoTime() < deadline);
         String all = logs.toString();
         assertTrue(routed, all);
-        for (String secret : List.of(ANTHROPIC_KEY, GEMINI_KEY, GROQ_KEY)) {
+        for (String secret : List.of(ANTHROPIC_KEY, GEMINI_KEY, GROQ_KEY, BEDROCK_KEY, COHERE_KEY, WORKERS_AI_KEY)) {
             assertFalse(all.contains(secret), "a provider key in the logs");
         }
     }
 
+    @Test
+    void imagesReachEachProviderInItsOwnShape() {
+        String pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+        String photo = "https://images.example.com/cats/cat.jpg";
+        JsonNode images = result.path("images");
+        assertEquals("Hello from Claude through /compat.", images.at("/anthropic/content").asText(), images::toString);
+
+        JsonNode claude = received("anthropic", s -> s.at("/body/messages/0/content").toString().contains("image"))
+                .at("/body/messages/0/content");
+        assertEquals("What is in these images?", claude.at("/0/text").asText(), claude::toString);
+        assertEquals("image", claude.at("/1/type").asText());
+        assertEquals("url", claude.at("/1/source/type").asText(), claude::toString);
+        assertEquals(photo, claude.at("/1/source/url").asText());
+        assertEquals("base64", claude.at("/2/source/type").asText());
+        assertEquals("image/png", claude.at("/2/source/media_type").asText());
+        assertEquals(pixel, claude.at("/2/source/data").asText());
+
+        JsonNode gemini = received("gemini", s -> s.at("/body/contents/0/parts").toString().contains("inlineData"))
+                .at("/body/contents/0/parts");
+        assertEquals("image/png", gemini.at("/1/inlineData/mimeType").asText(), gemini::toString);
+        assertEquals(pixel, gemini.at("/1/inlineData/data").asText());
+        assertEquals("image/jpeg", gemini.at("/2/fileData/mimeType").asText(), gemini::toString);
+        assertEquals(photo, gemini.at("/2/fileData/fileUri").asText());
+
+        ObjectNode bedrock = received("bedrock", s -> s.at("/body/messages/0/content").toString().contains("image"));
+        JsonNode image = bedrock.at("/body/messages/0/content/1/image");
+        assertEquals("png", image.path("format").asText(), bedrock::toString);
+        assertEquals(pixel, image.at("/source/bytes").asText(), "Converse's JSON carries the bytes as base64");
+        assertEquals("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse", bedrock.path("path").asText());
+        assertEquals("Bearer " + BEDROCK_KEY, bedrock.path("authorization").asText(), "a Bedrock API key is a bearer token");
+        assertEquals("Hello from Bedrock.", images.at("/bedrock/content").asText(), images::toString);
+
+        JsonNode refused = images.path("bedrock_url");
+        assertEquals("BadRequestError", refused.path("class").asText(), refused::toString);
+        assertEquals(400, refused.path("status").asInt());
+        assertEquals("2048", refused.path("code").asText());
+        assertEquals("messages[0].content[1].image_url", refused.path("param").asText(), refused::toString);
+        assertTrue(stubs.seen("bedrock").stream().noneMatch(s -> s.toString().contains(photo)), "never reached Bedrock");
+    }
+
+    @Test
+    void jsonSchemaBecomesEachProvidersStructuredOutput() throws Exception {
+        JsonNode answers = result.path("json_schema");
+        for (String provider : List.of("anthropic", "gemini", "bedrock")) {
+            assertEquals("Paris", answers.at("/" + provider + "/city").asText(), answers::toString);
+            assertEquals(18, answers.at("/" + provider + "/temperature_c").asInt(), provider);
+        }
+        JsonNode claude = received("anthropic", s -> s.at("/body/output_config").isObject()).at("/body/output_config/format");
+        assertEquals("json_schema", claude.path("type").asText(), claude::toString);
+        assertEquals("integer", claude.at("/schema/properties/temperature_c/type").asText());
+        assertFalse(claude.at("/schema/additionalProperties").asBoolean(true), "Anthropic wants it, and gets it");
+
+        JsonNode gemini = received("gemini", s -> s.at("/body/generationConfig/responseSchema").isObject())
+                .at("/body/generationConfig");
+        assertEquals("application/json", gemini.path("responseMimeType").asText(), gemini::toString);
+        assertEquals("integer", gemini.at("/responseSchema/properties/temperature_c/type").asText());
+        assertTrue(gemini.at("/responseSchema/additionalProperties").isMissingNode(), "Gemini refuses it: dropped");
+
+        JsonNode bedrock = received("bedrock", s -> s.at("/body/outputConfig").isObject()).at("/body/outputConfig/textFormat");
+        assertEquals("json_schema", bedrock.path("type").asText(), bedrock::toString);
+        assertEquals("weather", bedrock.at("/structure/jsonSchema/name").asText());
+        JsonNode schema = JSON.readTree(bedrock.at("/structure/jsonSchema/schema").asText());
+        assertEquals("integer", schema.at("/properties/temperature_c/type").asText(), "a JSON string: " + bedrock);
+
+        JsonNode refused = result.path("json_object_refused");
+        assertEquals("BadRequestError", refused.path("class").asText(), refused::toString);
+        assertEquals(400, refused.path("status").asInt());
+        assertEquals("2048", refused.path("code").asText());
+        assertEquals("response_format", refused.path("param").asText());
+    }
+
+    @Test
+    void providerErrorsBecomeTheSdksExceptionClasses() {
+        JsonNode google = result.at("/errors/gemini_400");
+        assertEquals("BadRequestError", google.path("class").asText(), google::toString);
+        assertEquals(400, google.path("status").asInt());
+        assertTrue(google.path("message").asText().contains("max_output_tokens: must be positive"), google::toString);
+
+        JsonNode bedrock = result.at("/errors/bedrock_500");
+        assertEquals("InternalServerError", bedrock.path("class").asText(), bedrock::toString);
+        assertEquals(500, bedrock.path("status").asInt());
+        assertTrue(bedrock.path("message").asText().contains("unexpected error during processing"), bedrock::toString);
+        assertEquals(1, stubs.seen("bedrock").stream().filter(s -> s.path("path").asText().contains("nova-broken"))
+                .count(), "one attempt: the gateway's default, and the SDK's max_retries 0");
+    }
+
+    @Test
+    void usageCarriesCachedAndReasoningTokens() {
+        JsonNode gemini = result.at("/usage/gemini/usage");
+        assertEquals(40, gemini.path("prompt_tokens").asInt(), gemini::toString);
+        assertEquals(6 + 120, gemini.path("completion_tokens").asInt(), "thoughts count as completion tokens");
+        assertEquals(32, gemini.path("cached_tokens").asInt());
+        assertEquals(120, gemini.path("reasoning_tokens").asInt());
+        assertEquals(24576, received("gemini", s -> s.at("/body/generationConfig/thinkingConfig").isObject())
+                .at("/body/generationConfig/thinkingConfig/thinkingBudget").asInt(), "reasoning_effort high");
+
+        JsonNode bedrock = result.at("/images/bedrock/usage");
+        assertEquals(30 + 12, bedrock.path("prompt_tokens").asInt(), "cache reads are prompt tokens: " + bedrock);
+        assertEquals(12, bedrock.path("cached_tokens").asInt());
+        assertEquals(8, bedrock.path("completion_tokens").asInt());
+    }
+
+    @Test
+    void cohereV2ChatPlainAndStreamed() {
+        JsonNode plain = result.path("cohere");
+        assertEquals("Hello from Command A.", plain.path("content").asText(), plain::toString);
+        assertEquals("cohere/command-a-03-2025", plain.path("model").asText());
+        assertEquals("stop", plain.path("finish_reason").asText());
+        assertEquals(73, plain.at("/usage/prompt_tokens").asInt(), "tokens, not billed_units: " + plain);
+        assertEquals(5, plain.at("/usage/completion_tokens").asInt());
+        assertEquals(64, plain.at("/usage/cached_tokens").asInt());
+        ObjectNode seen = stubs.seen("cohere").getFirst();
+        assertEquals("Bearer " + COHERE_KEY, seen.path("authorization").asText(), seen::toString);
+        assertEquals("command-a-03-2025", seen.at("/body/model").asText());
+        assertEquals("system", seen.at("/body/messages/0/role").asText());
+        assertEquals("Say hello.", seen.at("/body/messages/1/content").asText());
+
+        JsonNode stream = result.path("cohere_stream");
+        assertEquals(CompatStubs.COHERE_PIECES, strings(stream.path("pieces")), stream::toString);
+        assertEquals("stop", stream.path("finish_reason").asText());
+        assertEquals(73, stream.at("/usage/prompt_tokens").asInt(), stream::toString);
+        assertEquals(78, stream.at("/usage/total_tokens").asInt());
+        assertTrue(stubs.seen("cohere-stream").getFirst().at("/body/stream").asBoolean());
+    }
+
+    @Test
+    void workersAiPlainAndStreamed() {
+        JsonNode plain = result.path("workers_ai");
+        assertEquals("Hello from Workers AI.", plain.path("content").asText(), plain::toString);
+        assertEquals("workers-ai/@cf/meta/llama-3.1-8b-instruct", plain.path("model").asText());
+        assertEquals("stop", plain.path("finish_reason").asText());
+        assertEquals(25, plain.at("/usage/prompt_tokens").asInt(), plain::toString);
+        assertEquals(6, plain.at("/usage/completion_tokens").asInt());
+        ObjectNode seen = stubs.seen("workers-ai").getFirst();
+        assertEquals("/client/v4/accounts/local/ai/run/@cf/meta/llama-3.1-8b-instruct", seen.path("path").asText());
+        assertEquals("Bearer " + WORKERS_AI_KEY, seen.path("authorization").asText(), seen::toString);
+        assertEquals(64, seen.at("/body/max_tokens").asInt());
+        assertEquals("Be brief.", seen.at("/body/messages/0/content").asText());
+
+        JsonNode stream = result.path("workers_ai_stream");
+        assertEquals(CompatStubs.WORKERS_AI_PIECES, strings(stream.path("pieces")), stream::toString);
+        assertEquals("stop", stream.path("finish_reason").asText(), "Workers AI sends none: stop at the end");
+        assertEquals(18, stream.at("/usage/prompt_tokens").asInt(), stream::toString);
+        assertEquals(7, stream.at("/usage/completion_tokens").asInt());
+        assertTrue(stubs.seen("workers-ai-stream").getFirst().at("/body/stream").asBoolean());
+    }
+
     // ---- helpers ------------------------------------------------------------------------------------------------
+
+    /** The one request stub {@code name} received that {@code which} picks. */
+    private static ObjectNode received(String name, java.util.function.Predicate<ObjectNode> which) {
+        List<ObjectNode> picked = stubs.seen(name).stream().filter(which).toList();
+        assertEquals(1, picked.size(), () -> name + " received " + stubs.seen(name));
+        return picked.getFirst();
+    }
 
     private static JsonNode runScript(ObjectNode cfg) throws Exception {
         Path dir = Path.of(System.getProperty("basedir", "."), "src", "test", "python").toAbsolutePath().normalize();

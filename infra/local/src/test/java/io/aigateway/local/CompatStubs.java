@@ -17,9 +17,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 
 /**
- * Loopback stubs of the providers the official SDKs reach through {@code /compat}: Anthropic's Messages API
- * ({@code claude-rate-limited} answers Anthropic's 429), Gemini's generateContent (plain, and streamGenerateContent
- * as SSE, one piece every 30 ms) and Groq's OpenAI-compatible API. Each records what it received.
+ * Loopback stubs of the providers the official SDKs reach through {@code /compat}, each answering in its provider's
+ * own shapes: Anthropic's Messages API ({@code claude-rate-limited} answers Anthropic's 429), Gemini's
+ * generateContent (plain, and streamGenerateContent as SSE, one piece every 30 ms; {@code gemini-bad-request} answers
+ * Google's 400, {@code gemini-2.5-pro} reports thought and cached tokens), Bedrock Converse ({@code
+ * amazon.nova-broken-v1:0} answers Bedrock's 500), Cohere's v2 chat (JSON and its named-event SSE stream), Workers
+ * AI's run API (JSON and its {@code data: {"response"}} stream) and Groq's OpenAI-compatible API. Asked for a JSON
+ * schema in the provider's own way (Anthropic {@code output_config}, Gemini {@code responseSchema}, Bedrock
+ * {@code outputConfig}), the first three answer {@link #WEATHER_JSON}. Each records what it received.
  */
 final class CompatStubs implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -35,6 +40,14 @@ final class CompatStubs implements AutoCloseable {
                "outputs":{"success":{"elementId":"end"}}},
               {"id":"end","type":"end"}]}""";
 
+    /** What a provider asked for JSON by schema answers, as text. */
+    static final String WEATHER_JSON = "{\"city\":\"Paris\",\"temperature_c\":18}";
+    /**
+     * Workers AI's path: its base URL is a template holding the account id, so an override replaces only scheme,
+     * host and port, and the gateway path's account label ({@code /v1/local/...}) fills the account.
+     */
+    private static final String WORKERS_AI_BASE = "/client/v4/accounts/local/ai/run";
+
     private final HttpServer server;
     /** What each stub received, in order, by name (anthropic, anthropic-stream, gemini, gemini-stream, groq): the body and key headers. */
     final Map<String, List<ObjectNode>> seen = new ConcurrentHashMap<>();
@@ -45,6 +58,9 @@ final class CompatStubs implements AutoCloseable {
         server.createContext("/v1/messages", this::anthropic);
         server.createContext("/v1beta/models/", this::gemini);
         server.createContext("/groq/chat/completions", this::groq);
+        server.createContext("/model/", this::bedrock);
+        server.createContext("/v2/chat", this::cohere);
+        server.createContext(WORKERS_AI_BASE + "/", this::workersAi);
         server.start();
     }
 
@@ -52,7 +68,8 @@ final class CompatStubs implements AutoCloseable {
     Map<String, String> env() {
         String base = "http://127.0.0.1:" + server.getAddress().getPort();
         return Map.of("GATEWAY_UPSTREAM_ANTHROPIC", base, "GATEWAY_UPSTREAM_GOOGLE_AI_STUDIO", base,
-                "GATEWAY_UPSTREAM_GROQ", base + "/groq");
+                "GATEWAY_UPSTREAM_GROQ", base + "/groq", "GATEWAY_UPSTREAM_AWS_BEDROCK", base,
+                "GATEWAY_UPSTREAM_COHERE", base, "GATEWAY_UPSTREAM_WORKERS_AI", base);
     }
 
     List<ObjectNode> seen(String name) {
@@ -67,6 +84,7 @@ final class CompatStubs implements AutoCloseable {
     private ObjectNode seen(String name, HttpExchange exchange, JsonNode body) {
         ObjectNode s = JSON.createObjectNode();
         s.set("body", body);
+        s.put("path", exchange.getRequestURI().getRawPath());
         for (String h : List.of("authorization", "x-api-key", "x-goog-api-key", "anthropic-version")) {
             String v = exchange.getRequestHeaders().getFirst(h);
             if (v == null) {
@@ -93,6 +111,10 @@ final class CompatStubs implements AutoCloseable {
                     {"type":"error","error":{"type":"rate_limit_error","message":"This request would exceed the rate limit for your organization"}}""");
             return;
         }
+        if (body.has("output_config")) {
+            send(exchange, 200, "application/json", anthropicText(WEATHER_JSON).toString());
+            return;
+        }
         boolean toolResult = body.path("messages").toString().contains("\"tool_result\"");
         ObjectNode m = JSON.createObjectNode();
         m.put("id", "msg_e2e").put("type", "message").put("role", "assistant").put("model", "claude-sonnet-4-5-20250929");
@@ -112,14 +134,21 @@ final class CompatStubs implements AutoCloseable {
         send(exchange, 200, "application/json", m.toString());
     }
 
+    private static ObjectNode anthropicText(String text) {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("id", "msg_e2e_json").put("type", "message").put("role", "assistant").put("model", "claude-sonnet-4-5-20250929");
+        m.putArray("content").addObject().put("type", "text").put("text", text);
+        m.put("stop_reason", "end_turn").putNull("stop_sequence");
+        m.putObject("usage").put("input_tokens", 30).put("output_tokens", 12).put("cache_read_input_tokens", 0)
+                .put("cache_creation_input_tokens", 0);
+        return m;
+    }
+
     /** The pieces a streamed Claude answer arrives in, each its own content_block_delta event. */
     static final List<String> CLAUDE_PIECES = List.of("Claude ", "streams ", "through compat.");
 
     /** Anthropic's Messages stream: named SSE events, usage split between message_start and message_delta. */
     private static void anthropicStream(HttpExchange exchange) throws IOException {
-        exchange.getResponseHeaders().add("content-type", "text/event-stream");
-        exchange.sendResponseHeaders(200, 0);
-        OutputStream out = exchange.getResponseBody();
         List<String> events = new java.util.ArrayList<>();
         events.add("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_e2e_stream\","
                 + "\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude-sonnet-4-5-20250929\",\"content\":[],"
@@ -136,22 +165,31 @@ final class CompatStubs implements AutoCloseable {
         events.add("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\","
                 + "\"stop_sequence\":null},\"usage\":{\"output_tokens\":12}}");
         events.add("event: message_stop\ndata: {\"type\":\"message_stop\"}");
-        for (String event : events) {
-            out.write((event + "\n\n").getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        exchange.close();
+        sse(exchange, events);
     }
 
     private void gemini(HttpExchange exchange) throws IOException {
         JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
         boolean stream = exchange.getRequestURI().getPath().endsWith(":streamGenerateContent");
         seen(stream ? "gemini-stream" : "gemini", exchange, body);
+        String path = exchange.getRequestURI().getPath();
+        String model = path.substring("/v1beta/models/".length(), path.lastIndexOf(':'));
+        if ("gemini-bad-request".equals(model)) {
+            send(exchange, 400, "application/json", """
+                    {"error":{"code":400,"message":"* GenerateContentRequest.generation_config.max_output_tokens: must be positive","status":"INVALID_ARGUMENT"}}""");
+            return;
+        }
+        if (!stream && body.at("/generationConfig/responseSchema").isObject()) {
+            send(exchange, 200, "application/json", geminiChunk(WEATHER_JSON, true).toString());
+            return;
+        }
+        if (!stream && "gemini-2.5-pro".equals(model)) {
+            ObjectNode r = geminiChunk("Thought about it: 18 C.", true);
+            r.putObject("usageMetadata").put("promptTokenCount", 40).put("cachedContentTokenCount", 32)
+                    .put("candidatesTokenCount", 6).put("thoughtsTokenCount", 120).put("totalTokenCount", 166);
+            send(exchange, 200, "application/json", r.toString());
+            return;
+        }
         if (!stream) {
             String contents = body.path("contents").toString();
             String text = contents.contains("functionResponse") && contents.contains("temperature_c")
@@ -189,6 +227,108 @@ final class CompatStubs implements AutoCloseable {
                 .put("totalTokenCount", last ? 16 : 8);
         r.put("modelVersion", "gemini-2.5-flash").put("responseId", "resp-e2e");
         return r;
+    }
+
+    /**
+     * Bedrock Converse ({@code /model/{percent-encoded id}/converse}): its answer with cache read tokens, structured
+     * output as text, and Bedrock's 500 (the error type in {@code x-amzn-ErrorType}, the message in the body).
+     */
+    private void bedrock(HttpExchange exchange) throws IOException {
+        JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
+        seen("bedrock", exchange, body);
+        if (exchange.getRequestURI().getRawPath().contains("amazon.nova-broken")) {
+            exchange.getResponseHeaders().add("x-amzn-ErrorType",
+                    "InternalServerException:http://internal.amazon.com/coral/com.amazon.bedrock/");
+            send(exchange, 500, "application/json", """
+                    {"message":"The system encountered an unexpected error during processing. Try your request again."}""");
+            return;
+        }
+        String text = body.has("outputConfig") ? WEATHER_JSON : "Hello from Bedrock.";
+        ObjectNode r = JSON.createObjectNode();
+        r.putObject("output").putObject("message").put("role", "assistant").putArray("content").addObject()
+                .put("text", text);
+        r.put("stopReason", "end_turn");
+        r.putObject("usage").put("inputTokens", 30).put("outputTokens", 8).put("totalTokens", 50)
+                .put("cacheReadInputTokens", 12).put("cacheWriteInputTokens", 0);
+        r.putObject("metrics").put("latencyMs", 412);
+        send(exchange, 200, "application/json", r.toString());
+    }
+
+    /** The pieces a streamed Cohere answer arrives in, each its own content-delta event. */
+    static final List<String> COHERE_PIECES = List.of("Command ", "streams ", "through compat.");
+
+    /** Cohere's v2 chat: JSON, or (stream: true) SSE events named in both {@code event:} and the data's type. */
+    private void cohere(HttpExchange exchange) throws IOException {
+        JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
+        boolean stream = body.path("stream").asBoolean(false);
+        seen(stream ? "cohere-stream" : "cohere", exchange, body);
+        String usage = "{\"billed_units\":{\"input_tokens\":9,\"output_tokens\":5},\"tokens\":{\"input_tokens\":73,"
+                + "\"output_tokens\":5},\"cached_tokens\":64}";
+        if (!stream) {
+            send(exchange, 200, "application/json", """
+                    {"id":"c14c80c3-18eb-4519-9460-6c92edd8cfb4","finish_reason":"COMPLETE","message":{"role":"assistant",
+                     "content":[{"type":"text","text":"Hello from Command A."}]},"usage":%s}""".formatted(usage));
+            return;
+        }
+        List<String> events = new java.util.ArrayList<>();
+        events.add(cohereEvent("message-start", "{\"id\":\"29f14a5a-11de-4cae-9800-25e4747408ea\",\"type\":\"message-start\","
+                + "\"delta\":{\"message\":{\"role\":\"assistant\",\"content\":[],\"tool_plan\":\"\",\"tool_calls\":[],"
+                + "\"citations\":[]}}}"));
+        events.add(cohereEvent("content-start", "{\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":"
+                + "{\"content\":{\"type\":\"text\",\"text\":\"\"}}}}"));
+        for (String piece : COHERE_PIECES) {
+            events.add(cohereEvent("content-delta", "{\"type\":\"content-delta\",\"index\":0,\"delta\":{\"message\":"
+                    + "{\"content\":{\"text\":\"" + piece + "\"}}}}"));
+        }
+        events.add(cohereEvent("content-end", "{\"type\":\"content-end\",\"index\":0}"));
+        events.add(cohereEvent("message-end", "{\"type\":\"message-end\",\"delta\":{\"finish_reason\":\"COMPLETE\","
+                + "\"usage\":" + usage + "}}"));
+        sse(exchange, events);
+    }
+
+    private static String cohereEvent(String name, String data) {
+        return "event: " + name + "\ndata: " + data;
+    }
+
+    static final List<String> WORKERS_AI_PIECES = List.of("Workers AI ", "streams ", "through compat.");
+
+    /** Workers AI's run API: {@code {result: {response, usage}}}, or SSE {@code data: {"response": ...}} then [DONE]. */
+    private void workersAi(HttpExchange exchange) throws IOException {
+        JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
+        boolean stream = body.path("stream").asBoolean(false);
+        seen(stream ? "workers-ai-stream" : "workers-ai", exchange, body);
+        if (!stream) {
+            send(exchange, 200, "application/json", """
+                    {"result":{"response":"Hello from Workers AI.","tool_calls":[],"usage":{"prompt_tokens":25,
+                     "completion_tokens":6,"total_tokens":31}},"success":true,"errors":[],"messages":[]}""");
+            return;
+        }
+        List<String> events = new java.util.ArrayList<>();
+        String p = "abcdefgh";
+        for (String piece : WORKERS_AI_PIECES) {
+            events.add("data: {\"response\":\"" + piece + "\",\"p\":\"" + p + "\"}");
+            p += "ijk";
+        }
+        events.add("data: {\"response\":\"\",\"usage\":{\"prompt_tokens\":18,\"completion_tokens\":7,\"total_tokens\":25}}");
+        events.add("data: [DONE]");
+        sse(exchange, events);
+    }
+
+    /** Sends SSE events one by one, 20 ms apart. */
+    private static void sse(HttpExchange exchange, List<String> events) throws IOException {
+        exchange.getResponseHeaders().add("content-type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        for (String event : events) {
+            out.write((event + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        exchange.close();
     }
 
     private void groq(HttpExchange exchange) throws IOException {
