@@ -192,13 +192,13 @@ def main(cfg):
         if not message.tool_calls:
             out["agent"] = {"answer": message.content, "answered_by": answered_by, "turns": turns}
             break
-    out["calls_ms"] = round((time.monotonic() - started) * 1000)
         messages.append({"role": "assistant", "content": message.content, "tool_calls": [
             {"id": c.id, "type": "function", "function": {"name": c.function.name, "arguments": c.function.arguments}}
             for c in message.tool_calls]})
         for c in message.tool_calls:
             messages.append({"role": "tool", "tool_call_id": c.id,
                              "content": json.dumps(weather(**json.loads(c.function.arguments)))})
+    out["calls_ms"] = round((time.monotonic() - started) * 1000)
     return out
 
 

@@ -28,9 +28,11 @@ import org.junit.jupiter.api.Test;
 /**
  * The official OpenAI JS SDK ({@code openai} on npm, the version pinned in {@code src/test/js/package.json}), changed
  * in nothing but its base URL, against the local runtime's {@code /compat} endpoint in front of {@link CompatStubs}:
- * Anthropic plain and with tools, a Gemini stream with {@code stream_options.include_usage}, Groq passed through, and
- * the SDK's typed errors ({@code RateLimitError} for a provider's 429, {@code BadRequestError} with code 2048 for a
- * parameter the provider cannot honour).
+ * Anthropic plain and with tools, a Gemini stream with {@code stream_options.include_usage}, Groq passed through,
+ * images (an https URL and a base64 data URL) to Anthropic and Gemini, JSON schema to Anthropic, Gemini and Bedrock,
+ * Gemini's reasoning and cached tokens, and the SDK's typed errors ({@code RateLimitError} for a provider's 429,
+ * {@code BadRequestError} for Google's 400 and with code 2048 for a parameter the provider cannot honour,
+ * {@code InternalServerError} for Bedrock's 500).
  *
  * <p>The test installs the SDK itself ({@code npm ci} into {@code target/js-sdk}, once per pinned version). It is
  * skipped only when {@code node} is not on PATH; with node there, a failed install fails the test.
@@ -41,6 +43,7 @@ class CompatJsSdkEndToEndTest {
     private static final String ANTHROPIC_KEY = "sk-ant-compat-js-2b9e4f7a";
     private static final String GEMINI_KEY = "AIzaCompatJs-8d3c1e5f7a";
     private static final String GROQ_KEY = "gsk_compat_js_6e2a8c4d";
+    private static final String BEDROCK_KEY = "ABSKQmVkcm9ja0pTLWUyZQ==";
     private static final String GATEWAY = "compat-js";
 
     private static CompatStubs stubs;
@@ -59,6 +62,7 @@ class CompatJsSdkEndToEndTest {
         cfg.put("anthropic_key", ANTHROPIC_KEY);
         cfg.put("gemini_key", GEMINI_KEY);
         cfg.put("groq_key", GROQ_KEY);
+        cfg.put("bedrock_key", BEDROCK_KEY);
         result = runScript(sdk, cfg);
     }
 
@@ -165,20 +169,87 @@ class CompatJsSdkEndToEndTest {
                 .filter(s -> "claude-rate-limited".equals(s.at("/body/model").asText())).count(),
                 "maxRetries 0: one provider call; the refused n=2 never reached the provider");
 
-        // every call's log (plain, two streams, tools, groq, two errors), once ingested, is free of provider keys
+        JsonNode google = result.path("gemini_400");
+        assertEquals("BadRequestError", google.path("class").asText(), google::toString);
+        assertTrue(google.path("is_bad_request").asBoolean(), google::toString);
+        assertEquals(400, google.path("status").asInt());
+        assertTrue(google.path("message").asText().contains("must be positive"), google::toString);
+
+        JsonNode bedrock = result.path("bedrock_500");
+        assertEquals("InternalServerError", bedrock.path("class").asText(), bedrock::toString);
+        assertTrue(bedrock.path("is_internal").asBoolean(), bedrock::toString);
+        assertEquals(500, bedrock.path("status").asInt());
+
+        JsonNode jsonMode = result.path("json_object_refused");
+        assertEquals("BadRequestError", jsonMode.path("class").asText(), jsonMode::toString);
+        assertEquals("response_format", jsonMode.path("param").asText());
+        assertEquals("2048", jsonMode.path("code").asText());
+
+        // every call's log (plain, two streams, tools, groq, two images, three schemas, four errors, one reasoning;
+        // the two refused before any provider call too), once ingested, is free of provider keys
+        int calls = 16;
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         JsonNode listed;
         do {
             listed = JSON.readTree(admin("GET", "/api/v1/gateways/" + GATEWAY + "/logs?limit=50", null).body());
-            if (listed.path("result").size() < 7) {
+            if (listed.path("result").size() < calls) {
                 Thread.sleep(50);
             }
-        } while (listed.path("result").size() < 7 && System.nanoTime() < deadline);
-        assertEquals(7, listed.path("result").size(), listed::toString);
+        } while (listed.path("result").size() < calls && System.nanoTime() < deadline);
+        assertEquals(calls, listed.path("result").size(), listed::toString);
         String logs = listed.toString();
-        for (String secret : List.of(ANTHROPIC_KEY, GEMINI_KEY, GROQ_KEY)) {
+        for (String secret : List.of(ANTHROPIC_KEY, GEMINI_KEY, GROQ_KEY, BEDROCK_KEY)) {
             assertFalse(logs.contains(secret), "a provider key in the logs");
         }
+    }
+
+    @Test
+    void imagesReachAnthropicAndGeminiInTheirOwnShapes() {
+        String pixel = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+        String photo = "https://images.example.com/cats/cat.jpg";
+        JsonNode claude = received("anthropic", s -> s.at("/body/messages/0/content").toString().contains("image"))
+                .at("/body/messages/0/content");
+        assertEquals(photo, claude.at("/1/source/url").asText(), claude::toString);
+        assertEquals("base64", claude.at("/2/source/type").asText());
+        assertEquals(pixel, claude.at("/2/source/data").asText());
+        JsonNode gemini = received("gemini", s -> s.at("/body/contents/0/parts").toString().contains("inlineData"))
+                .at("/body/contents/0/parts");
+        assertEquals(pixel, gemini.at("/1/inlineData/data").asText(), gemini::toString);
+        assertEquals(photo, gemini.at("/2/fileData/fileUri").asText());
+        assertEquals("image/jpeg", gemini.at("/2/fileData/mimeType").asText());
+        assertEquals("Hello from Claude through /compat.", result.at("/images/anthropic").asText(), result::toString);
+    }
+
+    @Test
+    void jsonSchemaBecomesEachProvidersStructuredOutput() throws Exception {
+        for (String provider : List.of("anthropic", "gemini", "bedrock")) {
+            assertEquals("Paris", result.at("/json_schema/" + provider + "/city").asText(), result::toString);
+            assertEquals(18, result.at("/json_schema/" + provider + "/temperature_c").asInt(), provider);
+        }
+        assertEquals("json_schema", received("anthropic", s -> s.at("/body/output_config").isObject())
+                .at("/body/output_config/format/type").asText());
+        assertEquals("application/json", received("gemini", s -> s.at("/body/generationConfig/responseSchema").isObject())
+                .at("/body/generationConfig/responseMimeType").asText());
+        ObjectNode bedrock = received("bedrock", s -> s.at("/body/outputConfig").isObject());
+        assertEquals("Bearer " + BEDROCK_KEY, bedrock.path("authorization").asText(), bedrock::toString);
+        JsonNode schema = JSON.readTree(bedrock.at("/body/outputConfig/textFormat/structure/jsonSchema/schema").asText());
+        assertEquals("integer", schema.at("/properties/temperature_c/type").asText(), bedrock::toString);
+    }
+
+    @Test
+    void reasoningAndCachedTokensReachTheSdk() {
+        JsonNode usage = result.path("reasoning_usage");
+        assertEquals(120, usage.path("reasoning_tokens").asInt(), usage::toString);
+        assertEquals(32, usage.path("cached_tokens").asInt());
+        assertEquals(126, usage.path("completion_tokens").asInt());
+        assertEquals(40, usage.path("prompt_tokens").asInt());
+    }
+
+    /** The one request stub {@code name} received that {@code which} picks. */
+    private static ObjectNode received(String name, java.util.function.Predicate<ObjectNode> which) {
+        List<ObjectNode> picked = stubs.seen(name).stream().filter(which).toList();
+        assertEquals(1, picked.size(), () -> name + " received " + stubs.seen(name));
+        return picked.getFirst();
     }
 
     // ---- the SDK --------------------------------------------------------------------------------------------------

@@ -177,6 +177,10 @@ class CompatSdkEndToEndTest {
                 && s.at("/body/messages").size() == 1 && s.at("/body/messages/0/content").toString().contains("Use the tool"))
                 .findFirst().orElseThrow();
         assertTrue(first.path("x-goog-api-key").isNull(), "Google's key never reaches Anthropic: " + first);
+        assertEquals("get_weather", first.at("/body/tools/0/name").asText(), "Claude was offered the tool: " + first);
+        assertEquals(2, agent.path("turns").asInt(), "a tool call, then the answer: " + agent);
+        assertEquals("get_weather", second.at("/body/tools/0/functionDeclarations/0/name").asText(),
+                "Gemini was offered the same tool: " + second);
 
         // logs are ingested from the journal shortly after the answers: wait for the routed one
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
