@@ -1,7 +1,8 @@
 // The official OpenAI JS SDK against the gateway's OpenAI-compatible endpoint (/compat), changed in nothing but its
-// base URL: Anthropic (plain, tools), Gemini (streamed, with stream_options.include_usage), Groq (passed through),
-// images (https and base64 data URLs), JSON schema (Anthropic, Gemini, Bedrock), usage with reasoning and cached
-// tokens, and the SDK's typed errors for providers' 429, 400 and 500 and a parameter the provider cannot honour
+// base URL: Anthropic (plain, tools, streamed), Gemini (streamed, with stream_options.include_usage), Bedrock
+// ConverseStream (text and tool-call deltas, cached tokens), Cohere v2 and Workers AI (plain and streamed), Groq
+// (passed through), images (https and base64 data URLs), JSON schema (Anthropic, Gemini, Bedrock), usage with
+// reasoning and cached tokens, and the SDK's typed errors for providers' 429, 400 and 500 and a parameter the provider cannot honour
 // (400, code 2048).
 //
 // Run by io.aigateway.local.CompatJsSdkEndToEndTest as `node compat_e2e.mjs CONFIG_JSON`; prints one JSON line.
@@ -69,6 +70,34 @@ async function errorOf(call) {
   return { class: null };
 }
 
+// The content pieces, tool calls (by index: id, name, argument pieces), finish reason, final usage, chunk count,
+// model and whether the usage chunk came last (with no choices) of a streamed answer.
+async function streamed(stream) {
+  const r = { pieces: [], usage: null, finish_reason: null, chunks: 0, model: null, tool_calls: [], usage_last: false };
+  for await (const chunk of stream) {
+    r.chunks++;
+    r.model = chunk.model;
+    r.usage_last = chunk.usage != null && chunk.choices.length === 0;
+    if (chunk.usage) r.usage = usageOf(chunk.usage);
+    for (const choice of chunk.choices) {
+      if (choice.delta?.content) r.pieces.push(choice.delta.content);
+      for (const d of choice.delta?.tool_calls ?? []) {
+        const call = (r.tool_calls[d.index] ??= { id: null, name: null, arguments: [] });
+        if (d.id) call.id = d.id;
+        if (d.function?.name) call.name = d.function.name;
+        if (d.function?.arguments) call.arguments.push(d.function.arguments);
+      }
+      if (choice.finish_reason) r.finish_reason = choice.finish_reason;
+    }
+  }
+  return r;
+}
+
+const answerOf = (c) => ({
+  content: c.choices[0].message.content, model: c.model, finish_reason: c.choices[0].finish_reason,
+  usage: usageOf(c.usage),
+});
+
 const out = {};
 
 const { data: plain, response } = await claude.chat.completions.create({
@@ -80,41 +109,14 @@ out.plain = {
   usage: usageOf(plain.usage), log_id: response.headers.get('cf-aig-log-id'),
 };
 
-const pieces = [];
-let finalUsage = null;
-let finish = null;
-let chunks = 0;
-const stream = await gemini.chat.completions.create({
+out.stream = await streamed(await gemini.chat.completions.create({
   model: 'google-ai-studio/gemini-2.5-flash', stream: true, stream_options: { include_usage: true },
   messages: [{ role: 'user', content: 'Stream a sentence from JS.' }],
-});
-for await (const chunk of stream) {
-  chunks++;
-  if (chunk.usage) finalUsage = usageOf(chunk.usage);
-  for (const choice of chunk.choices) {
-    if (choice.delta?.content) pieces.push(choice.delta.content);
-    if (choice.finish_reason) finish = choice.finish_reason;
-  }
-}
-out.stream = { pieces, usage: finalUsage, finish_reason: finish, chunks };
-
-const claudePieces = [];
-let claudeUsage = null;
-let claudeFinish = null;
-let claudeModel = null;
-const claudeStream = await claude.chat.completions.create({
+}));
+out.anthropic_stream = await streamed(await claude.chat.completions.create({
   model: 'anthropic/claude-sonnet-4-5', stream: true, stream_options: { include_usage: true }, max_tokens: 64,
   messages: [{ role: 'user', content: 'Stream a sentence from Claude.' }],
-});
-for await (const chunk of claudeStream) {
-  claudeModel = chunk.model;
-  if (chunk.usage) claudeUsage = usageOf(chunk.usage);
-  for (const choice of chunk.choices) {
-    if (choice.delta?.content) claudePieces.push(choice.delta.content);
-    if (choice.finish_reason) claudeFinish = choice.finish_reason;
-  }
-}
-out.anthropic_stream = { pieces: claudePieces, usage: claudeUsage, finish_reason: claudeFinish, model: claudeModel };
+}));
 
 const tools = await claude.chat.completions.create({
   model: 'anthropic/claude-sonnet-4-5', tools: [WEATHER_TOOL], tool_choice: 'auto',
@@ -166,5 +168,31 @@ const thought = await gemini.chat.completions.create({
   messages: [{ role: 'user', content: 'Think, then answer.' }],
 });
 out.reasoning_usage = usageOf(thought.usage);
+
+// Bedrock ConverseStream (an AWS event stream): text deltas, then a tool call whose input arrives in pieces
+const claudeOnBedrock = 'aws-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0';
+const hi = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello from JS.' }];
+out.bedrock_stream = await streamed(await bedrock.chat.completions.create({
+  model: claudeOnBedrock, messages: hi, max_tokens: 64, stream: true, stream_options: { include_usage: true },
+}));
+out.bedrock_stream_tools = await streamed(await bedrock.chat.completions.create({
+  model: claudeOnBedrock, tools: [WEATHER_TOOL], stream: true, stream_options: { include_usage: true },
+  messages: [{ role: 'user', content: 'Weather in Paris? Stream it from JS.' }],
+}));
+
+// Cohere v2 chat and Workers AI, plain and streamed
+const cohere = client(cfg.cohere_key);
+const workers = client(cfg.workers_ai_key);
+out.cohere = answerOf(await cohere.chat.completions.create({ model: 'cohere/command-a-03-2025', messages: hi }));
+out.cohere_stream = await streamed(await cohere.chat.completions.create({
+  model: 'cohere/command-a-03-2025', messages: hi, stream: true, stream_options: { include_usage: true },
+}));
+out.workers_ai = answerOf(await workers.chat.completions.create({
+  model: 'workers-ai/@cf/meta/llama-3.1-8b-instruct', messages: hi, max_tokens: 64,
+}));
+out.workers_ai_stream = await streamed(await workers.chat.completions.create({
+  model: 'workers-ai/@cf/meta/llama-3.1-8b-instruct', messages: hi, stream: true,
+  stream_options: { include_usage: true },
+}));
 
 console.log(JSON.stringify(out));

@@ -1,7 +1,8 @@
 """The official OpenAI Python SDK against the gateway's OpenAI-compatible endpoint (/compat), reaching Anthropic,
-Gemini, Bedrock Converse, Cohere, Workers AI and an OpenAI-compatible provider (Groq) with nothing changed but the base
-URL: plain, streamed, tools, images (https and base64 data URLs), JSON schema, errors, usage with cached and reasoning
-tokens, and an agent loop whose tool calls cross two providers through one dynamic route.
+Gemini, Bedrock Converse and ConverseStream (with a Bedrock API key, and signed by the gateway), Cohere, Workers AI and
+an OpenAI-compatible provider (Groq) with nothing changed but the base URL: plain, streamed (text and tool calls),
+tools, images (https and base64 data URLs), JSON schema, errors, usage with cached and reasoning tokens, and an agent
+loop whose tool calls cross two providers through one dynamic route.
 
 Run by io.aigateway.local.CompatSdkEndToEndTest as `python3 compat_e2e.py CONFIG_JSON`; prints one JSON line.
 """
@@ -54,19 +55,30 @@ def usage_of(usage):
 
 
 def streamed(stream):
-    """The content pieces, finish reason, final usage and chunk count of a streamed answer."""
-    pieces, final_usage, finish, chunks, model = [], None, None, 0, None
+    """The content pieces, tool calls (by index: id, name, argument pieces), finish reason, final usage, chunk count
+    and whether the usage chunk came last (with no choices) of a streamed answer."""
+    pieces, final_usage, finish, chunks, model, calls, usage_last = [], None, None, 0, None, {}, False
     for chunk in stream:
         chunks += 1
         model = chunk.model
+        usage_last = chunk.usage is not None and not chunk.choices
         if chunk.usage is not None:
             final_usage = usage_of(chunk.usage)
         for choice in chunk.choices:
             if choice.delta.content:
                 pieces.append(choice.delta.content)
+            for d in choice.delta.tool_calls or []:
+                call = calls.setdefault(d.index, {"id": None, "name": None, "arguments": []})
+                if d.id:
+                    call["id"] = d.id
+                if d.function and d.function.name:
+                    call["name"] = d.function.name
+                if d.function and d.function.arguments:
+                    call["arguments"].append(d.function.arguments)
             if choice.finish_reason:
                 finish = choice.finish_reason
-    return {"pieces": pieces, "usage": final_usage, "finish_reason": finish, "chunks": chunks, "model": model}
+    return {"pieces": pieces, "usage": final_usage, "finish_reason": finish, "chunks": chunks, "model": model,
+            "tool_calls": [calls[i] for i in sorted(calls)], "usage_last": usage_last}
 
 
 def answer_of(completion):
@@ -175,6 +187,23 @@ def main(cfg):
     out["workers_ai_stream"] = streamed(workers.chat.completions.create(
         model="workers-ai/@cf/meta/llama-3.1-8b-instruct", messages=hi, stream=True,
         stream_options={"include_usage": True}))
+
+    # Bedrock ConverseStream: text deltas, then tool-use deltas, from an AWS event stream; usage with cache reads.
+    # Once with a Bedrock API key, once signed by the gateway with the AWS credentials it holds (only a gateway token
+    # from the client: the api_key the SDK insists on is dropped under client_provider_keys deny).
+    claude_on_bedrock = "aws-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    raw = bedrock.chat.completions.with_raw_response.create(
+        model=claude_on_bedrock, messages=hi, max_tokens=64, stream=True, stream_options={"include_usage": True})
+    out["bedrock_stream"] = dict(streamed(raw.parse()), log_id=raw.headers.get("cf-aig-log-id"),
+                                 content_type=raw.headers.get("content-type"))
+    out["bedrock_stream_tools"] = streamed(bedrock.chat.completions.create(
+        model=claude_on_bedrock, tools=[WEATHER_TOOL], stream=True, stream_options={"include_usage": True},
+        messages=[{"role": "user", "content": "Weather in Paris? Stream it."}]))
+    signed = OpenAI(base_url=cfg["signed_base_url"], api_key="not-a-bedrock-key", max_retries=0,
+                    default_headers={"cf-aig-authorization": "Bearer " + cfg["signed_token"],
+                                     "x-aig-region": "us-east-1"})
+    out["bedrock_signed_stream"] = streamed(signed.chat.completions.create(
+        model=claude_on_bedrock, messages=hi, stream=True, stream_options={"include_usage": True}))
 
     # An agent loop through one route: the first turn goes to Claude, which asks for the tool; the next to Gemini,
     # which gets Claude's tool call and the tool's result (translated to its own format) and answers.

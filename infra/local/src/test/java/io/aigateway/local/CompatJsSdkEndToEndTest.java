@@ -28,7 +28,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The official OpenAI JS SDK ({@code openai} on npm, the version pinned in {@code src/test/js/package.json}), changed
  * in nothing but its base URL, against the local runtime's {@code /compat} endpoint in front of {@link CompatStubs}:
- * Anthropic plain and with tools, a Gemini stream with {@code stream_options.include_usage}, Groq passed through,
+ * Anthropic plain, streamed and with tools, a Gemini stream with {@code stream_options.include_usage}, Bedrock
+ * ConverseStream (text, and a tool call whose input arrives in pieces, with cached tokens in the usage chunk), Cohere
+ * v2 and Workers AI plain and streamed, Groq passed through,
  * images (an https URL and a base64 data URL) to Anthropic and Gemini, JSON schema to Anthropic, Gemini and Bedrock,
  * Gemini's reasoning and cached tokens, and the SDK's typed errors ({@code RateLimitError} for a provider's 429,
  * {@code BadRequestError} for Google's 400 and with code 2048 for a parameter the provider cannot honour,
@@ -44,6 +46,8 @@ class CompatJsSdkEndToEndTest {
     private static final String GEMINI_KEY = "AIzaCompatJs-8d3c1e5f7a";
     private static final String GROQ_KEY = "gsk_compat_js_6e2a8c4d";
     private static final String BEDROCK_KEY = "ABSKQmVkcm9ja0pTLWUyZQ==";
+    private static final String COHERE_KEY = "co-compat-js-4e8a2c6b";
+    private static final String WORKERS_AI_KEY = "cf-workers-ai-js-7b3d9f1e";
     private static final String GATEWAY = "compat-js";
 
     private static CompatStubs stubs;
@@ -63,7 +67,11 @@ class CompatJsSdkEndToEndTest {
         cfg.put("gemini_key", GEMINI_KEY);
         cfg.put("groq_key", GROQ_KEY);
         cfg.put("bedrock_key", BEDROCK_KEY);
+        cfg.put("cohere_key", COHERE_KEY);
+        cfg.put("workers_ai_key", WORKERS_AI_KEY);
+        long started = System.nanoTime();
         result = runScript(sdk, cfg);
+        System.out.printf("compat_e2e.mjs: %d ms%n", (System.nanoTime() - started) / 1_000_000);
     }
 
     @AfterAll
@@ -185,9 +193,10 @@ class CompatJsSdkEndToEndTest {
         assertEquals("response_format", jsonMode.path("param").asText());
         assertEquals("2048", jsonMode.path("code").asText());
 
-        // every call's log (plain, two streams, tools, groq, two images, three schemas, four errors, one reasoning;
-        // the two refused before any provider call too), once ingested, is free of provider keys
-        int calls = 16;
+        // every call's log (plain, two streams, tools, groq, two images, three schemas, four errors, one reasoning,
+        // two Bedrock streams, Cohere and Workers AI plain and streamed; the two refused before any provider call
+        // too), once ingested, is free of provider keys
+        int calls = 22;
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         JsonNode listed;
         do {
@@ -198,7 +207,7 @@ class CompatJsSdkEndToEndTest {
         } while (listed.path("result").size() < calls && System.nanoTime() < deadline);
         assertEquals(calls, listed.path("result").size(), listed::toString);
         String logs = listed.toString();
-        for (String secret : List.of(ANTHROPIC_KEY, GEMINI_KEY, GROQ_KEY, BEDROCK_KEY)) {
+        for (String secret : List.of(ANTHROPIC_KEY, GEMINI_KEY, GROQ_KEY, BEDROCK_KEY, COHERE_KEY, WORKERS_AI_KEY)) {
             assertFalse(logs.contains(secret), "a provider key in the logs");
         }
     }
@@ -243,6 +252,90 @@ class CompatJsSdkEndToEndTest {
         assertEquals(32, usage.path("cached_tokens").asInt());
         assertEquals(126, usage.path("completion_tokens").asInt());
         assertEquals(40, usage.path("prompt_tokens").asInt());
+    }
+
+    @Test
+    void bedrockConverseStreamArrivesDeltaByDeltaWithCachedTokensInTheUsageChunk() {
+        JsonNode stream = result.path("bedrock_stream");
+        assertEquals(CompatStubs.BEDROCK_PIECES, strings(stream.path("pieces")), stream::toString);
+        assertEquals("stop", stream.path("finish_reason").asText(), "end_turn");
+        assertEquals("aws-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0", stream.path("model").asText());
+        assertEquals(22 + 16, stream.at("/usage/prompt_tokens").asInt(), "cache reads are prompt tokens: " + stream);
+        assertEquals(16, stream.at("/usage/cached_tokens").asInt(), stream::toString);
+        assertEquals(9, stream.at("/usage/completion_tokens").asInt());
+        assertEquals(47, stream.at("/usage/total_tokens").asInt());
+        assertTrue(stream.path("usage_last").asBoolean(), "the usage chunk is the last, with no choices: " + stream);
+
+        // a Converse body (the stub refuses any other member with Bedrock's 400), with the Bedrock API key
+        ObjectNode seen = received("bedrock-stream", s -> s.at("/body/toolConfig").isMissingNode());
+        assertEquals("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse-stream", seen.path("path").asText());
+        assertEquals("Bearer " + BEDROCK_KEY, seen.path("authorization").asText(), seen::toString);
+        assertEquals("Be brief.", seen.at("/body/system/0/text").asText(), seen::toString);
+        assertEquals("Say hello from JS.", seen.at("/body/messages/0/content/0/text").asText());
+        assertEquals(64, seen.at("/body/inferenceConfig/maxTokens").asInt(), seen::toString);
+    }
+
+    @Test
+    void bedrockToolUseDeltasBecomeOpenAiToolCallDeltas() throws Exception {
+        JsonNode stream = result.path("bedrock_stream_tools");
+        assertEquals(List.of("Let me check."), strings(stream.path("pieces")), stream::toString);
+        assertEquals("tool_calls", stream.path("finish_reason").asText(), "tool_use: " + stream);
+        assertEquals(1, stream.path("tool_calls").size(), stream::toString);
+        JsonNode call = stream.at("/tool_calls/0");
+        assertEquals("tooluse_e2eStream01", call.path("id").asText(), call::toString);
+        assertEquals("get_weather", call.path("name").asText());
+        assertEquals(List.of("{\"city\":", " \"Paris\"}"), strings(call.path("arguments")), call::toString);
+        assertEquals("Paris", JSON.readTree(String.join("", strings(call.path("arguments")))).path("city").asText());
+        assertEquals(41, stream.at("/usage/completion_tokens").asInt(), stream::toString);
+        ObjectNode seen = received("bedrock-stream", s -> s.at("/body/toolConfig").isObject());
+        assertEquals("get_weather", seen.at("/body/toolConfig/tools/0/toolSpec/name").asText(), seen::toString);
+    }
+
+    @Test
+    void cohereV2ChatPlainAndStreamed() {
+        JsonNode plain = result.path("cohere");
+        assertEquals("Hello from Command A.", plain.path("content").asText(), plain::toString);
+        assertEquals("cohere/command-a-03-2025", plain.path("model").asText());
+        assertEquals("stop", plain.path("finish_reason").asText());
+        assertEquals(73, plain.at("/usage/prompt_tokens").asInt(), "tokens, not billed_units: " + plain);
+        assertEquals(5, plain.at("/usage/completion_tokens").asInt());
+        assertEquals(64, plain.at("/usage/cached_tokens").asInt());
+        ObjectNode seen = stubs.seen("cohere").getFirst();
+        assertEquals("Bearer " + COHERE_KEY, seen.path("authorization").asText(), seen::toString);
+        assertEquals("command-a-03-2025", seen.at("/body/model").asText());
+        assertEquals("system", seen.at("/body/messages/0/role").asText());
+
+        JsonNode stream = result.path("cohere_stream");
+        assertEquals(CompatStubs.COHERE_PIECES, strings(stream.path("pieces")), stream::toString);
+        assertEquals("stop", stream.path("finish_reason").asText());
+        assertEquals(73, stream.at("/usage/prompt_tokens").asInt(), stream::toString);
+        assertEquals(5, stream.at("/usage/completion_tokens").asInt());
+        assertEquals(64, stream.at("/usage/cached_tokens").asInt());
+        assertTrue(stream.path("usage_last").asBoolean(), stream::toString);
+        assertTrue(stubs.seen("cohere-stream").getFirst().at("/body/stream").asBoolean());
+    }
+
+    @Test
+    void workersAiPlainAndStreamed() {
+        JsonNode plain = result.path("workers_ai");
+        assertEquals("Hello from Workers AI.", plain.path("content").asText(), plain::toString);
+        assertEquals("workers-ai/@cf/meta/llama-3.1-8b-instruct", plain.path("model").asText());
+        assertEquals("stop", plain.path("finish_reason").asText());
+        assertEquals(25, plain.at("/usage/prompt_tokens").asInt(), plain::toString);
+        assertEquals(6, plain.at("/usage/completion_tokens").asInt());
+        ObjectNode seen = stubs.seen("workers-ai").getFirst();
+        assertEquals("/client/v4/accounts/local/ai/run/@cf/meta/llama-3.1-8b-instruct", seen.path("path").asText());
+        assertEquals("Bearer " + WORKERS_AI_KEY, seen.path("authorization").asText(), seen::toString);
+        assertEquals(64, seen.at("/body/max_tokens").asInt());
+
+        JsonNode stream = result.path("workers_ai_stream");
+        assertEquals(CompatStubs.WORKERS_AI_PIECES, strings(stream.path("pieces")), stream::toString);
+        assertEquals("stop", stream.path("finish_reason").asText(), "Workers AI sends none: stop at the end");
+        assertEquals(18, stream.at("/usage/prompt_tokens").asInt(), stream::toString);
+        assertEquals(7, stream.at("/usage/completion_tokens").asInt());
+        assertEquals(25, stream.at("/usage/total_tokens").asInt());
+        assertTrue(stream.path("usage_last").asBoolean(), stream::toString);
+        assertTrue(stubs.seen("workers-ai-stream").getFirst().at("/body/stream").asBoolean());
     }
 
     /** The one request stub {@code name} received that {@code which} picks. */

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The official OpenAI Python SDK, changed in nothing but its base URL ({@code .../compat}), against the local runtime's
  * OpenAI-compatible endpoint in front of {@link CompatStubs}, loopback stubs that speak Anthropic's Messages API,
- * Gemini's generateContent (plain and SSE), Bedrock Converse, Cohere's v2 chat (JSON and SSE), Workers AI's run API
+ * Gemini's generateContent (plain and SSE), Bedrock Converse and ConverseStream (AWS event stream; with a Bedrock API
+ * key, and signed by the gateway with the AWS credentials a second gateway holds), Cohere's v2 chat (JSON and SSE), Workers AI's run API
  * (JSON and SSE) and Groq's OpenAI-compatible API: plain, streamed, tools, images, JSON schema, usage with cached and
  * reasoning tokens, provider errors and refused parameters raised as the SDK's typed errors, and an agent loop whose
  * tool call goes to Claude and whose tool result goes to Gemini through one dynamic route. Each stub's record of what
@@ -43,6 +44,7 @@ class CompatSdkEndToEndTest {
     private static final String WORKERS_AI_KEY = "cf-workers-ai-e2e-1a3c5e7f";
     private static final String CLAUDE_ON_BEDROCK = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
     private static final String GATEWAY = "compat-e2e";
+    private static final String SIGNED = "compat-e2e-signed";
 
     private static CompatStubs stubs;
     private static LocalRuntime runtime;
@@ -63,6 +65,16 @@ class CompatSdkEndToEndTest {
         cfg.put("bedrock_key", BEDROCK_KEY);
         cfg.put("cohere_key", COHERE_KEY);
         cfg.put("workers_ai_key", WORKERS_AI_KEY);
+        // a second gateway that signs Bedrock requests itself with the AWS credentials it holds
+        assertEquals(200, admin("PUT", "/api/v1/gateways/" + SIGNED,
+                "{\"authentication\":true,\"client_provider_keys\":\"deny\"}").statusCode());
+        HttpResponse<String> token = admin("POST", "/api/v1/gateways/" + SIGNED + "/tokens", "{\"name\":\"sdk\"}");
+        assertEquals(200, token.statusCode(), token::body);
+        HttpResponse<String> stored = admin("PUT", "/api/v1/gateways/" + SIGNED + "/provider-keys/aws-bedrock",
+                "{\"key\":\"" + CompatStubs.AWS_KEY_ID + ":" + CompatStubs.AWS_SECRET + "\"}");
+        assertEquals(200, stored.statusCode(), stored::body);
+        cfg.put("signed_base_url", runtime.rootUrl() + "/v1/local/" + SIGNED + "/compat");
+        cfg.put("signed_token", JSON.readTree(token.body()).at("/result/token").asText());
         long started = System.nanoTime();
         result = runScript(cfg);
         System.out.printf("compat_e2e.py: %d ms, of which its SDK calls %d ms%n",
@@ -200,7 +212,8 @@ class CompatSdkEndToEndTest {
         } while (!routed && System.nanoTime() < deadline);
         String all = logs.toString();
         assertTrue(routed, all);
-        for (String secret : List.of(ANTHROPIC_KEY, GEMINI_KEY, GROQ_KEY, BEDROCK_KEY, COHERE_KEY, WORKERS_AI_KEY)) {
+        for (String secret : List.of(ANTHROPIC_KEY, GEMINI_KEY, GROQ_KEY, BEDROCK_KEY, COHERE_KEY, WORKERS_AI_KEY,
+                CompatStubs.AWS_SECRET)) {
             assertFalse(all.contains(secret), "a provider key in the logs");
         }
     }
@@ -350,6 +363,89 @@ class CompatSdkEndToEndTest {
         assertEquals(18, stream.at("/usage/prompt_tokens").asInt(), stream::toString);
         assertEquals(7, stream.at("/usage/completion_tokens").asInt());
         assertTrue(stubs.seen("workers-ai-stream").getFirst().at("/body/stream").asBoolean());
+    }
+
+    @Test
+    void bedrockConverseStreamArrivesDeltaByDeltaWithCachedTokensInTheUsageChunk() throws Exception {
+        JsonNode stream = result.path("bedrock_stream");
+        assertTrue(stream.path("content_type").asText().startsWith("text/event-stream"), "SSE, not Bedrock's event"
+                + " stream: " + stream);
+        assertEquals(CompatStubs.BEDROCK_PIECES, strings(stream.path("pieces")), stream::toString);
+        assertEquals("stop", stream.path("finish_reason").asText(), "end_turn");
+        assertEquals("aws-bedrock/" + CLAUDE_ON_BEDROCK, stream.path("model").asText());
+        assertEquals(22 + 16, stream.at("/usage/prompt_tokens").asInt(), "cache reads are prompt tokens: " + stream);
+        assertEquals(16, stream.at("/usage/cached_tokens").asInt(), stream::toString);
+        assertEquals(9, stream.at("/usage/completion_tokens").asInt());
+        assertEquals(47, stream.at("/usage/total_tokens").asInt(), "Bedrock's own totalTokens");
+        assertTrue(stream.path("usage_last").asBoolean(), "the usage chunk is the last, with no choices: " + stream);
+        assertTrue(stream.path("tool_calls").isEmpty(), stream::toString);
+
+        // a Converse body (the stub refuses any other member with Bedrock's 400), with the Bedrock API key
+        ObjectNode seen = received("bedrock-stream", s -> s.at("/body/toolConfig").isMissingNode()
+                && ("Bearer " + BEDROCK_KEY).equals(s.path("authorization").asText()));
+        assertEquals("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse-stream", seen.path("path").asText());
+        assertEquals("Be brief.", seen.at("/body/system/0/text").asText(), seen::toString);
+        assertEquals("user", seen.at("/body/messages/0/role").asText());
+        assertEquals("Say hello.", seen.at("/body/messages/0/content/0/text").asText());
+        assertEquals(64, seen.at("/body/inferenceConfig/maxTokens").asInt(), seen::toString);
+        assertTrue(seen.path("refused").isMissingNode(), seen::toString);
+
+        // logged with the provider and model that answered, and the stream's usage (cache reads counted apart)
+        JsonNode log = awaitLog(stream.path("log_id").asText());
+        assertEquals("aws-bedrock", log.path("provider").asText(), log::toString);
+        assertEquals(CLAUDE_ON_BEDROCK, log.path("model").asText(), log::toString);
+        assertEquals("aws-bedrock/" + CLAUDE_ON_BEDROCK, log.path("requested_model").asText());
+        assertEquals(38, log.path("tokens_in").asInt(), log::toString);
+        assertEquals(9, log.path("tokens_out").asInt(), log::toString);
+        assertEquals(16, log.path("tokens_cached").asInt(), log::toString);
+    }
+
+    @Test
+    void bedrockToolUseDeltasBecomeOpenAiToolCallDeltas() throws Exception {
+        JsonNode stream = result.path("bedrock_stream_tools");
+        assertEquals(List.of("Let me check."), strings(stream.path("pieces")), stream::toString);
+        assertEquals("tool_calls", stream.path("finish_reason").asText(), "tool_use: " + stream);
+        assertEquals(1, stream.path("tool_calls").size(), stream::toString);
+        JsonNode call = stream.at("/tool_calls/0");
+        assertEquals("tooluse_e2eStream01", call.path("id").asText(), call::toString);
+        assertEquals("get_weather", call.path("name").asText());
+        assertEquals(List.of("{\"city\":", " \"Paris\"}"), strings(call.path("arguments")),
+                "toolUse.input arrives piece by piece, as Bedrock sent it");
+        assertEquals("Paris", JSON.readTree(String.join("", strings(call.path("arguments")))).path("city").asText());
+        assertEquals(41, stream.at("/usage/completion_tokens").asInt(), stream::toString);
+        assertEquals(16, stream.at("/usage/cached_tokens").asInt());
+
+        ObjectNode seen = received("bedrock-stream", s -> s.at("/body/toolConfig").isObject());
+        JsonNode spec = seen.at("/body/toolConfig/tools/0/toolSpec");
+        assertEquals("get_weather", spec.path("name").asText(), seen::toString);
+        assertEquals("city", spec.at("/inputSchema/json/required/0").asText(), seen::toString);
+    }
+
+    @Test
+    void bedrockConverseStreamSignedByTheGatewayWithTheCredentialsItHolds() throws Exception {
+        JsonNode stream = result.path("bedrock_signed_stream");
+        assertEquals(CompatStubs.BEDROCK_PIECES, strings(stream.path("pieces")), stream::toString);
+        assertEquals(16, stream.at("/usage/cached_tokens").asInt(), stream::toString);
+        // the stub verified the signature over the translated body (else its 403 would have failed the script)
+        ObjectNode seen = received("bedrock-stream", s -> s.path("authorization").asText().startsWith("AWS4-HMAC-SHA256 "));
+        assertTrue(seen.path("authorization").asText().contains("Credential=" + CompatStubs.AWS_KEY_ID + "/"), seen::toString);
+        assertTrue(seen.path("authorization").asText().contains("/us-east-1/bedrock/aws4_request"), seen::toString);
+        assertTrue(seen.path("refused").isMissingNode(), seen::toString);
+        assertFalse(seen.toString().contains("not-a-bedrock-key"), "the SDK's api_key is dropped under deny: " + seen);
+
+        // and the stub does refuse what Bedrock would: a forged signature, an OpenAI member left in the body
+        String base = stubs.env().get("GATEWAY_UPSTREAM_AWS_BEDROCK");
+        String converse = "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"hi\"}]}]}";
+        HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/model/m/converse-stream"))
+                .header("authorization", seen.path("authorization").asText()).header("x-amz-date",
+                        seen.path("x-amz-date").asText()).POST(HttpRequest.BodyPublishers.ofString(converse)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, forged.statusCode(), forged::body);
+        HttpResponse<String> openAiBody = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/model/m/converse-stream"))
+                .header("authorization", "Bearer " + BEDROCK_KEY).POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"stream\":true," + converse.substring(1))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(400, openAiBody.statusCode(), openAiBody::body);
+        assertTrue(openAiBody.body().contains("extraneous key [stream]"), openAiBody::body);
     }
 
     // ---- helpers ------------------------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ import java.util.concurrent.Executors;
  * Loopback stubs of the providers the official SDKs reach through {@code /compat}, each answering in its provider's
  * own shapes: Anthropic's Messages API ({@code claude-rate-limited} answers Anthropic's 429), Gemini's
  * generateContent (plain, and streamGenerateContent as SSE, one piece every 30 ms; {@code gemini-bad-request} answers
- * Google's 400, {@code gemini-2.5-pro} reports thought and cached tokens), Bedrock Converse ({@code
- * amazon.nova-broken-v1:0} answers Bedrock's 500), Cohere's v2 chat (JSON and its named-event SSE stream), Workers
+ * Google's 400, {@code gemini-2.5-pro} reports thought and cached tokens), Bedrock Converse and ConverseStream (an
+ * AWS event stream of text or tool-use deltas; {@code amazon.nova-broken-v1:0} answers Bedrock's 500; a body that
+ * is not Converse's answers its 400, a SigV4 signature that does not verify with {@link #AWS_SECRET} its 403), Cohere's v2 chat (JSON and its named-event SSE stream), Workers
  * AI's run API (JSON and its {@code data: {"response"}} stream) and Groq's OpenAI-compatible API. Asked for a JSON
  * schema in the provider's own way (Anthropic {@code output_config}, Gemini {@code responseSchema}, Bedrock
  * {@code outputConfig}), the first three answer {@link #WEATHER_JSON}. Each records what it received.
@@ -47,9 +48,19 @@ final class CompatStubs implements AutoCloseable {
      * host and port, and the gateway path's account label ({@code /v1/local/...}) fills the account.
      */
     private static final String WORKERS_AI_BASE = "/client/v4/accounts/local/ai/run";
+    /**
+     * The AWS credentials a gateway holds to sign Bedrock requests with (stored as its aws-bedrock key); the Bedrock
+     * stub verifies a SigV4 signature with them and answers 403 when it does not verify.
+     */
+    static final String AWS_KEY_ID = "AKIACOMPATE2ESIGNS01";
+    static final String AWS_SECRET = "compatE2eGatewaySecret/0123456789+abcdefgh";
+    static final String AWS_REGION = "us-east-1";
 
     private final HttpServer server;
-    /** What each stub received, in order, by name (anthropic, anthropic-stream, gemini, gemini-stream, groq): the body and key headers. */
+    /**
+     * What each stub received, in order, by name (anthropic, anthropic-stream, gemini, gemini-stream, groq, bedrock,
+     * bedrock-stream, cohere, cohere-stream, workers-ai, workers-ai-stream): the body, path and key headers.
+     */
     final Map<String, List<ObjectNode>> seen = new ConcurrentHashMap<>();
 
     CompatStubs() throws IOException {
@@ -85,7 +96,8 @@ final class CompatStubs implements AutoCloseable {
         ObjectNode s = JSON.createObjectNode();
         s.set("body", body);
         s.put("path", exchange.getRequestURI().getRawPath());
-        for (String h : List.of("authorization", "x-api-key", "x-goog-api-key", "anthropic-version")) {
+        for (String h : List.of("authorization", "x-api-key", "x-goog-api-key", "anthropic-version", "x-amz-date",
+                "x-amz-content-sha256")) {
             String v = exchange.getRequestHeaders().getFirst(h);
             if (v == null) {
                 s.putNull(h);
@@ -234,8 +246,25 @@ final class CompatStubs implements AutoCloseable {
      * output as text, and Bedrock's 500 (the error type in {@code x-amzn-ErrorType}, the message in the body).
      */
     private void bedrock(HttpExchange exchange) throws IOException {
-        JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());
-        seen("bedrock", exchange, body);
+        byte[] raw = exchange.getRequestBody().readAllBytes();
+        JsonNode body = JSON.readTree(raw);
+        boolean stream = exchange.getRequestURI().getRawPath().endsWith("/converse-stream");
+        ObjectNode s = seen(stream ? "bedrock-stream" : "bedrock", exchange, body);
+        String refused = bedrockRefusal(exchange, raw, body);
+        if (refused != null) {
+            s.put("refused", refused);
+            boolean signature = refused.startsWith("signature");
+            exchange.getResponseHeaders().add("x-amzn-ErrorType", signature
+                    ? "InvalidSignatureException:http://internal.amazon.com/coral/com.amazon.coral.service/"
+                    : "ValidationException:http://internal.amazon.com/coral/com.amazon.bedrock/");
+            send(exchange, signature ? 403 : 400, "application/json", JSON.createObjectNode()
+                    .put("message", refused).toString());
+            return;
+        }
+        if (stream) {
+            converseStream(exchange, body);
+            return;
+        }
         if (exchange.getRequestURI().getRawPath().contains("amazon.nova-broken")) {
             exchange.getResponseHeaders().add("x-amzn-ErrorType",
                     "InternalServerException:http://internal.amazon.com/coral/com.amazon.bedrock/");
@@ -252,6 +281,105 @@ final class CompatStubs implements AutoCloseable {
                 .put("cacheReadInputTokens", 12).put("cacheWriteInputTokens", 0);
         r.putObject("metrics").put("latencyMs", 412);
         send(exchange, 200, "application/json", r.toString());
+    }
+
+    /** Converse's request members; Bedrock answers 400 (ValidationException) to any other, as it does. */
+    private static final java.util.Set<String> CONVERSE_MEMBERS = java.util.Set.of("messages", "system",
+            "inferenceConfig", "toolConfig", "guardrailConfig", "additionalModelRequestFields", "promptVariables",
+            "additionalModelResponseFieldPaths", "requestMetadata", "performanceConfig", "outputConfig",
+            "serviceTier");
+
+    /**
+     * Why Bedrock would refuse this request, or null: a body that is not Converse's (an OpenAI member such as
+     * {@code model}, {@code stream} or {@code stream_options} left in, no messages), no credentials, or a SigV4
+     * signature that does not verify with {@link #AWS_SECRET} for the host it arrived at.
+     */
+    private static String bedrockRefusal(HttpExchange exchange, byte[] raw, JsonNode body) {
+        for (java.util.Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!CONVERSE_MEMBERS.contains(name)) {
+                return "1 validation error detected: extraneous key [" + name + "] is not permitted";
+            }
+        }
+        if (!body.path("messages").isArray() || body.path("messages").isEmpty()) {
+            return "A conversation must start with a user message.";
+        }
+        String authorization = exchange.getRequestHeaders().getFirst("authorization");
+        if (authorization == null) {
+            return "signature: missing Authentication Token";
+        }
+        if (!authorization.startsWith("AWS4-HMAC-SHA256 ")) {
+            return authorization.startsWith("Bearer ") ? null : "signature: unsupported authorization " + authorization;
+        }
+        Map<String, List<String>> headers = new java.util.HashMap<>();
+        exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(java.util.Locale.ROOT), v));
+        ProviderStub.Seen s = new ProviderStub.Seen("POST", exchange.getRequestURI().getPath(),
+                exchange.getRequestURI().getRawPath(), exchange.getRequestURI().getRawQuery(), headers, raw, body, null);
+        String mismatch = ProviderStub.sigV4Mismatch(s, AWS_SECRET, AWS_REGION, "bedrock", s.header("host"));
+        return mismatch == null ? null : "signature: The request signature we calculated does not match the"
+                + " signature you provided (" + mismatch + ")";
+    }
+
+    /** The pieces a streamed Bedrock answer arrives in, each its own contentBlockDelta event. */
+    static final List<String> BEDROCK_PIECES = List.of("Bedrock ", "streams ", "through compat.");
+
+    /**
+     * ConverseStream as Bedrock sends it ({@code application/vnd.amazon.eventstream}, one frame per event, each
+     * payload padded with a {@code p} field): messageStart, then either text deltas ({@link #BEDROCK_PIECES}) or,
+     * offered tools, a sentence, a contentBlockStart naming the tool and its input JSON in two contentBlockDelta
+     * pieces; contentBlockStop after each block, messageStop with the stop reason, and metadata with usage
+     * (cache reads apart from inputTokens) and metrics last.
+     */
+    private static void converseStream(HttpExchange exchange, JsonNode body) throws IOException {
+        boolean tools = body.has("toolConfig");
+        List<byte[]> frames = new java.util.ArrayList<>();
+        frames.add(awsEvent("messageStart", "{\"p\":\"abcdefghijklmnopqrstuvwxyzABCD\",\"role\":\"assistant\"}"));
+        List<String> pieces = tools ? List.of("Let me check.") : BEDROCK_PIECES;
+        for (String piece : pieces) {
+            frames.add(awsEvent("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"" + piece
+                    + "\"},\"p\":\"abcdefghijk\"}"));
+        }
+        frames.add(awsEvent("contentBlockStop", "{\"contentBlockIndex\":0,\"p\":\"abcdefghij\"}"));
+        if (tools) {
+            frames.add(awsEvent("contentBlockStart", "{\"contentBlockIndex\":1,\"p\":\"abcdefg\",\"start\":"
+                    + "{\"toolUse\":{\"name\":\"get_weather\",\"toolUseId\":\"tooluse_e2eStream01\"}}}"));
+            for (String part : List.of("{\\\"city\\\":", " \\\"Paris\\\"}")) {
+                frames.add(awsEvent("contentBlockDelta", "{\"contentBlockIndex\":1,\"delta\":{\"toolUse\":"
+                        + "{\"input\":\"" + part + "\"}},\"p\":\"abcdef\"}"));
+            }
+            frames.add(awsEvent("contentBlockStop", "{\"contentBlockIndex\":1,\"p\":\"abcdefghijklm\"}"));
+        }
+        frames.add(awsEvent("messageStop", "{\"p\":\"abcdefghijklmnopqr\",\"stopReason\":\""
+                + (tools ? "tool_use" : "end_turn") + "\"}"));
+        frames.add(awsEvent("metadata", "{\"metrics\":{\"latencyMs\":1034},\"p\":\"abcdefghijklmnopqrstuvwx\","
+                + "\"usage\":{\"cacheReadInputTokens\":16,\"cacheWriteInputTokens\":0,\"inputTokens\":22,"
+                + "\"outputTokens\":" + (tools ? 41 : 9) + ",\"totalTokens\":" + (tools ? 79 : 47) + "}}"));
+        exchange.getResponseHeaders().add("content-type", "application/vnd.amazon.eventstream");
+        exchange.getResponseHeaders().add("x-amzn-RequestId", "5f0c7e0a-3b1d-4d55-9a31-2c4f1b7a9e11");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        for (byte[] frame : frames) {
+            out.write(frame);
+            out.flush();
+            pause(20);
+        }
+        exchange.close();
+    }
+
+    private static byte[] awsEvent(String type, String payload) {
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        headers.put(":event-type", type);
+        headers.put(":content-type", "application/json");
+        headers.put(":message-type", "event");
+        return ProviderStub.eventStreamFrame(headers, payload.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** The pieces a streamed Cohere answer arrives in, each its own content-delta event. */
