@@ -93,6 +93,22 @@ async function streamed(stream) {
   return r;
 }
 
+// The pieces a stream gave before the provider's mid-stream error, and the error the SDK raised.
+async function streamErrorOf(call) {
+  const pieces = [];
+  try {
+    for await (const chunk of await call()) {
+      for (const c of chunk.choices) if (c.delta?.content) pieces.push(c.delta.content);
+    }
+  } catch (e) {
+    if (e instanceof OpenAI.APIError) {
+      return { pieces, class: e.constructor.name, message: e.message, type: e.type ?? null, code: e.code ?? null };
+    }
+    throw e;
+  }
+  return { pieces, class: null };
+}
+
 const answerOf = (c) => ({
   content: c.choices[0].message.content, model: c.model, finish_reason: c.choices[0].finish_reason,
   usage: usageOf(c.usage),
@@ -178,6 +194,9 @@ out.bedrock_stream = await streamed(await bedrock.chat.completions.create({
 out.bedrock_stream_tools = await streamed(await bedrock.chat.completions.create({
   model: claudeOnBedrock, tools: [WEATHER_TOOL], stream: true, stream_options: { include_usage: true },
   messages: [{ role: 'user', content: 'Weather in Paris? Stream it from JS.' }],
+}));
+out.bedrock_stream_throttled = await streamErrorOf(() => bedrock.chat.completions.create({
+  model: 'aws-bedrock/amazon.nova-throttled-v1:0', messages: hi, stream: true,
 }));
 
 // Cohere v2 chat and Workers AI, plain and streamed

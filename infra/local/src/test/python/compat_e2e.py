@@ -96,6 +96,19 @@ def error_of(call):
     return {"class": None}
 
 
+def stream_error_of(call):
+    """The pieces a stream gave before the provider's mid-stream error, and the error the SDK raised."""
+    pieces = []
+    try:
+        for chunk in call():
+            pieces.extend(c.delta.content for c in chunk.choices if c.delta.content)
+    except openai.APIError as e:
+        body = e.body if isinstance(e.body, dict) else {}
+        return {"pieces": pieces, "class": type(e).__name__, "message": e.message, "type": body.get("type"),
+                "code": body.get("code")}
+    return {"pieces": pieces, "class": None}
+
+
 def main(cfg):
     started = time.monotonic()
     client = OpenAI(base_url=cfg["base_url"], api_key=cfg["anthropic_key"], max_retries=0)
@@ -199,6 +212,8 @@ def main(cfg):
     out["bedrock_stream_tools"] = streamed(bedrock.chat.completions.create(
         model=claude_on_bedrock, tools=[WEATHER_TOOL], stream=True, stream_options={"include_usage": True},
         messages=[{"role": "user", "content": "Weather in Paris? Stream it."}]))
+    out["bedrock_stream_throttled"] = stream_error_of(lambda: bedrock.chat.completions.create(
+        model="aws-bedrock/amazon.nova-throttled-v1:0", messages=hi, stream=True))
     signed = OpenAI(base_url=cfg["signed_base_url"], api_key="not-a-bedrock-key", max_retries=0,
                     default_headers={"cf-aig-authorization": "Bearer " + cfg["signed_token"],
                                      "x-aig-region": "us-east-1"})

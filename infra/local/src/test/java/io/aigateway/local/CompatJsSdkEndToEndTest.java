@@ -194,9 +194,9 @@ class CompatJsSdkEndToEndTest {
         assertEquals("2048", jsonMode.path("code").asText());
 
         // every call's log (plain, two streams, tools, groq, two images, three schemas, four errors, one reasoning,
-        // two Bedrock streams, Cohere and Workers AI plain and streamed; the two refused before any provider call
-        // too), once ingested, is free of provider keys
-        int calls = 22;
+        // three Bedrock streams (one cut short), Cohere and Workers AI plain and streamed; the two refused before
+        // any provider call too), once ingested, is free of provider keys
+        int calls = 23;
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         JsonNode listed;
         do {
@@ -267,12 +267,21 @@ class CompatJsSdkEndToEndTest {
         assertTrue(stream.path("usage_last").asBoolean(), "the usage chunk is the last, with no choices: " + stream);
 
         // a Converse body (the stub refuses any other member with Bedrock's 400), with the Bedrock API key
-        ObjectNode seen = received("bedrock-stream", s -> s.at("/body/toolConfig").isMissingNode());
+        ObjectNode seen = received("bedrock-stream", s -> s.at("/body/inferenceConfig").isObject());
         assertEquals("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse-stream", seen.path("path").asText());
         assertEquals("Bearer " + BEDROCK_KEY, seen.path("authorization").asText(), seen::toString);
         assertEquals("Be brief.", seen.at("/body/system/0/text").asText(), seen::toString);
         assertEquals("Say hello from JS.", seen.at("/body/messages/0/content/0/text").asText());
         assertEquals(64, seen.at("/body/inferenceConfig/maxTokens").asInt(), seen::toString);
+    }
+
+    @Test
+    void aThrottlingExceptionMidStreamIsRaisedByTheSdkAfterThePiecesBeforeIt() {
+        JsonNode cut = result.path("bedrock_stream_throttled");
+        assertEquals(List.of("Bedrock "), strings(cut.path("pieces")), cut::toString);
+        assertEquals("APIError", cut.path("class").asText(), "raised while iterating the stream: " + cut);
+        assertTrue(cut.path("message").asText().contains(CompatStubs.THROTTLED), cut::toString);
+        assertEquals("rate_limit_exceeded", cut.path("code").asText(), cut::toString);
     }
 
     @Test

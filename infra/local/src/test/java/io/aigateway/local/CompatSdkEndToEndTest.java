@@ -381,7 +381,7 @@ class CompatSdkEndToEndTest {
         assertTrue(stream.path("tool_calls").isEmpty(), stream::toString);
 
         // a Converse body (the stub refuses any other member with Bedrock's 400), with the Bedrock API key
-        ObjectNode seen = received("bedrock-stream", s -> s.at("/body/toolConfig").isMissingNode()
+        ObjectNode seen = received("bedrock-stream", s -> s.at("/body/inferenceConfig").isObject()
                 && ("Bearer " + BEDROCK_KEY).equals(s.path("authorization").asText()));
         assertEquals("/model/us.anthropic.claude-sonnet-4-5-20250929-v1%3A0/converse-stream", seen.path("path").asText());
         assertEquals("Be brief.", seen.at("/body/system/0/text").asText(), seen::toString);
@@ -398,6 +398,15 @@ class CompatSdkEndToEndTest {
         assertEquals(38, log.path("tokens_in").asInt(), log::toString);
         assertEquals(9, log.path("tokens_out").asInt(), log::toString);
         assertEquals(16, log.path("tokens_cached").asInt(), log::toString);
+    }
+
+    @Test
+    void aThrottlingExceptionMidStreamIsRaisedByTheSdkAfterThePiecesBeforeIt() {
+        JsonNode cut = result.path("bedrock_stream_throttled");
+        assertEquals(List.of("Bedrock "), strings(cut.path("pieces")), cut::toString);
+        assertEquals("APIError", cut.path("class").asText(), "raised while iterating the stream: " + cut);
+        assertTrue(cut.path("message").asText().contains(CompatStubs.THROTTLED), cut::toString);
+        assertEquals("rate_limit_exceeded", cut.path("code").asText(), cut::toString);
     }
 
     @Test
@@ -432,6 +441,10 @@ class CompatSdkEndToEndTest {
         assertTrue(seen.path("authorization").asText().contains("/us-east-1/bedrock/aws4_request"), seen::toString);
         assertTrue(seen.path("refused").isMissingNode(), seen::toString);
         assertFalse(seen.toString().contains("not-a-bedrock-key"), "the SDK's api_key is dropped under deny: " + seen);
+        String signedHeaders = seen.path("authorization").asText().replaceAll(".*SignedHeaders=([^,]+),.*", "$1");
+        assertTrue(signedHeaders.contains("x-amz-content-sha256") && signedHeaders.contains("host"), signedHeaders);
+        assertFalse(signedHeaders.contains("cf-aig-") || signedHeaders.contains("x-aig-"),
+                "the gateway token and the gateway's own headers do not go upstream: " + signedHeaders);
 
         // and the stub does refuse what Bedrock would: a forged signature, an OpenAI member left in the body
         String base = stubs.env().get("GATEWAY_UPSTREAM_AWS_BEDROCK");

@@ -21,7 +21,8 @@ import java.util.concurrent.Executors;
  * own shapes: Anthropic's Messages API ({@code claude-rate-limited} answers Anthropic's 429), Gemini's
  * generateContent (plain, and streamGenerateContent as SSE, one piece every 30 ms; {@code gemini-bad-request} answers
  * Google's 400, {@code gemini-2.5-pro} reports thought and cached tokens), Bedrock Converse and ConverseStream (an
- * AWS event stream of text or tool-use deltas; {@code amazon.nova-broken-v1:0} answers Bedrock's 500; a body that
+ * AWS event stream of text or tool-use deltas; {@code amazon.nova-broken-v1:0} answers Bedrock's 500, {@code
+ * amazon.nova-throttled-v1:0} streams a piece then a throttlingException; a body that
  * is not Converse's answers its 400, a SigV4 signature that does not verify with {@link #AWS_SECRET} its 403), Cohere's v2 chat (JSON and its named-event SSE stream), Workers
  * AI's run API (JSON and its {@code data: {"response"}} stream) and Groq's OpenAI-compatible API. Asked for a JSON
  * schema in the provider's own way (Anthropic {@code output_config}, Gemini {@code responseSchema}, Bedrock
@@ -261,6 +262,10 @@ final class CompatStubs implements AutoCloseable {
                     .put("message", refused).toString());
             return;
         }
+        if (stream && exchange.getRequestURI().getRawPath().contains("amazon.nova-throttled")) {
+            throttledMidStream(exchange);
+            return;
+        }
         if (stream) {
             converseStream(exchange, body);
             return;
@@ -363,6 +368,32 @@ final class CompatStubs implements AutoCloseable {
             out.flush();
             pause(20);
         }
+        exchange.close();
+    }
+
+    /** What ConverseStream's throttlingException says when it cuts a stream short. */
+    static final String THROTTLED = "Too many tokens, please wait before trying again.";
+
+    /**
+     * A ConverseStream that Bedrock cuts short after one piece with a throttlingException: an exception frame
+     * ({@code :message-type exception}, the name in {@code :exception-type}), after the 200 has gone out.
+     */
+    private static void throttledMidStream(HttpExchange exchange) throws IOException {
+        exchange.getResponseHeaders().add("content-type", "application/vnd.amazon.eventstream");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        out.write(awsEvent("messageStart", "{\"p\":\"abcdefgh\",\"role\":\"assistant\"}"));
+        out.write(awsEvent("contentBlockDelta", "{\"contentBlockIndex\":0,\"delta\":{\"text\":\"Bedrock \"},"
+                + "\"p\":\"abcdefghijk\"}"));
+        out.flush();
+        pause(20);
+        Map<String, String> headers = new java.util.LinkedHashMap<>();
+        headers.put(":exception-type", "throttlingException");
+        headers.put(":content-type", "application/json");
+        headers.put(":message-type", "exception");
+        out.write(ProviderStub.eventStreamFrame(headers, ("{\"message\":\"" + THROTTLED + "\"}")
+                .getBytes(StandardCharsets.UTF_8)));
+        out.flush();
         exchange.close();
     }
 
