@@ -22,9 +22,9 @@ import java.util.concurrent.Executors;
  * generateContent (plain, and streamGenerateContent as SSE, one piece every 30 ms; {@code gemini-bad-request} answers
  * Google's 400, {@code gemini-2.5-pro} reports thought and cached tokens), Bedrock Converse and ConverseStream (an
  * AWS event stream of text or tool-use deltas; {@code amazon.nova-broken-v1:0} answers Bedrock's 500, {@code
- * amazon.nova-throttled-v1:0} streams a piece then a throttlingException; a body that
- * is not Converse's answers its 400, a SigV4 signature that does not verify with {@link #AWS_SECRET} its 403), Cohere's v2 chat (JSON and its named-event SSE stream), Workers
- * AI's run API (JSON and its {@code data: {"response"}} stream) and Groq's OpenAI-compatible API. Asked for a JSON
+ * amazon.nova-throttled-v1:0} streams a piece then a throttlingException; a body that is not Converse's answers its
+ * 400, a SigV4 signature that does not verify with {@link #AWS_SECRET} its 403), Cohere's v2 chat (JSON and its
+ * named-event SSE stream), Workers AI's run API (JSON and its {@code data: {"response"}} stream) and Groq's OpenAI-compatible API. Asked for a JSON
  * schema in the provider's own way (Anthropic {@code output_config}, Gemini {@code responseSchema}, Bedrock
  * {@code outputConfig}), the first three answer {@link #WEATHER_JSON}. Each records what it received.
  */
@@ -244,7 +244,9 @@ final class CompatStubs implements AutoCloseable {
 
     /**
      * Bedrock Converse ({@code /model/{percent-encoded id}/converse}): its answer with cache read tokens, structured
-     * output as text, and Bedrock's 500 (the error type in {@code x-amzn-ErrorType}, the message in the body).
+     * output as text, and Bedrock's 500 (the error type in {@code x-amzn-ErrorType}, the message in the body); and
+     * ConverseStream ({@code .../converse-stream}). Either refuses, as Bedrock does, what {@link #bedrockRefusal}
+     * finds wrong.
      */
     private void bedrock(HttpExchange exchange) throws IOException {
         byte[] raw = exchange.getRequestBody().readAllBytes();
