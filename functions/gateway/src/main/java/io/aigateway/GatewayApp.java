@@ -238,11 +238,11 @@ public final class GatewayApp implements AutoCloseable {
         } else {
             sink = awsSink;
         }
-        Budgets budgets = new Budgets(new SpendCounters(dynamo, config.tableName()), background,
-                System::currentTimeMillis);
+        Budgets budgets = new Budgets(new SpendCounters(dynamo, config.tableName()), CostCalculator.standard(),
+                System::currentTimeMillis, config.settingsRefreshMillis());
         RequestRecorder recorder = new RequestRecorder(sink, metrics, config.logBodyBytes(),
                 config.logPayloadBytes(), new DetectorRedactor(), CostCalculator.standard(),
-                List.of(new SpendRecorder(budgets)));
+                new SpendRecorder(budgets));
         ProviderRegistry registry = new ProviderRegistry(config.upstreamOverrides());
         RouteParser routes = new RouteParser(registry, config.accountId());
         ProviderKeys providerKeys = new ProviderKeys(dynamo, config.tableName(), vault);

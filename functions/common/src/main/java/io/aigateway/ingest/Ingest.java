@@ -1,6 +1,9 @@
 package io.aigateway.ingest;
 
 import io.aigateway.analytics.Rollups;
+import io.aigateway.budget.AlertPublisher;
+import io.aigateway.budget.Settlement;
+import io.aigateway.budget.Settlements;
 import io.aigateway.log.LogStore;
 import io.aigateway.log.RequestLog;
 import io.aigateway.store.BatchWrites;
@@ -32,6 +35,9 @@ import java.util.function.Supplier;
  * {@link Rollups#add}). A failure that may clear (throttling, an unreachable store) fails the whole batch, to be
  * delivered again; a record DynamoDB rejects as invalid is retried alone and then parked, never dropped, and never
  * takes its neighbours with it.
+ * <p>
+ * Budget settlements (what a request reserved and used per bucket, {@link Settlement}) are applied once per log id
+ * by {@link Settlements}, which also keeps the exhausted set of observe-mode rules and sends threshold alerts.
  */
 public final class Ingest {
     private static final Logger LOG = LoggerFactory.getLogger(Ingest.class);
@@ -43,9 +49,17 @@ public final class Ingest {
     private final Rollups rollups;
     private final ParkedRecords parked;
     private final IngestStats stats;
+    private final Settlements settlements;
 
     /** @param rollups null when analytics are off */
     public Ingest(DynamoDbClient dynamo, String table, LogStore logs, Rollups rollups, IngestStats stats) {
+        this(dynamo, table, logs, rollups, stats, AlertPublisher.NONE);
+    }
+
+    /** @param alerts where spend alerts go ({@link AlertPublisher#NONE}: thresholds are not checked) */
+    public Ingest(DynamoDbClient dynamo, String table, LogStore logs, Rollups rollups, IngestStats stats,
+                  AlertPublisher alerts) {
+        this.settlements = new Settlements(dynamo, table, alerts);
         this.dynamo = dynamo;
         this.table = table;
         this.logs = logs;
@@ -70,20 +84,28 @@ public final class Ingest {
     /** Applies one batch; throws when it should be delivered again (nothing of it is lost either way). */
     public Result apply(String batchId, List<String> lines) {
         Map<String, RequestLog> logRecords = new LinkedHashMap<>();
+        Map<String, Settlement> spends = new LinkedHashMap<>();
         List<RecordFormat.BodyPart> parts = new ArrayList<>();
         List<Runnable> parkings = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             int index = i;
             switch (RecordFormat.parse(line)) {
-                case RecordFormat.LogRecord r -> logRecords.putIfAbsent(r.log().id(), r.log());
+                case RecordFormat.LogRecord r -> {
+                    logRecords.putIfAbsent(r.log().id(), r.log());
+                    if (r.spend() != null) {
+                        spends.putIfAbsent(r.spend().gateway() + "#" + r.spend().logId(), r.spend());
+                    }
+                }
+                case RecordFormat.SpendRecord r -> spends.putIfAbsent(r.spend().gateway() + "#" + r.spend().logId(),
+                        r.spend());
                 case RecordFormat.BodyPart p -> parts.add(p);
                 case RecordFormat.Malformed m -> parkings.add(() -> parked.park(batchId, "line" + index, m.reason(), line));
                 case RecordFormat.NotARecord ignored -> {
                 }
             }
         }
-        int records = logRecords.size() + parts.size() + parkings.size();
+        int records = logRecords.size() + parts.size() + parkings.size() + spends.size();
         if (records == 0) {
             return new Result(0, 0, 0, 0, 0, 0);
         }
@@ -138,6 +160,16 @@ public final class Ingest {
             });
             rollupUpdates = applied.updates();
             parkedCount += parkedRollups[0];
+        }
+
+        if (!spends.isEmpty()) {
+            int[] parkedSpends = {0};
+            settlements.apply(new ArrayList<>(spends.values()), bad -> {
+                parked.park(batchId, "spend" + bad.logId(), "budget settlement rejected by DynamoDB",
+                        RecordFormat.logLine(null, bad));
+                parkedSpends[0]++;
+            });
+            parkedCount += parkedSpends[0];
         }
 
         storedByGateway.forEach((gateway, ids) -> retrying(() -> logs.mergePendingFeedback(gateway, ids)));

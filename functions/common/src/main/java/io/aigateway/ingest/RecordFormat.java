@@ -2,6 +2,7 @@ package io.aigateway.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.aigateway.budget.Settlement;
 import io.aigateway.core.Json;
 import io.aigateway.log.LogJson;
 import io.aigateway.log.LogPayload;
@@ -17,7 +18,10 @@ import java.util.List;
  * <pre>
  *   {"aigw":"log", "log":{...admin API fields...}, ...EMF members (_aws, metric values) when metrics are on}
  *   {"aigw":"body", "id":..., "gateway":..., "side":"request"|"response", "part":0, "parts":1, "expires":..., "data":"base64(gzip)"}
+ *   {"aigw":"spend", "spend":{...}, ...EMF members}     a request with budgets whose log is off (collect_logs false)
  * </pre>
+ * A log line of a request with budgets also carries {@code "spend":{...}} ({@link Settlement}): what the request
+ * reserved and used per bucket, for the ingest to settle.
  * Lambda reports a stdout line longer than about 256 KB as several events, which would be invalid JSON, so a log
  * line is kept under {@value #MAX_LOG_LINE} bytes (the body heads are dropped first) and bodies travel as part lines
  * of at most {@value #MAX_PART_BYTES} bytes of compressed data each, every part stored as an item of its own: the
@@ -27,6 +31,7 @@ public final class RecordFormat {
     public static final String MARKER = "aigw";
     public static final String LOG = "log";
     public static final String BODY = "body";
+    public static final String SPEND = Settlement.MEMBER;
     /** Upper bound of a log line; body heads are left out of a line that would be longer. */
     public static final int MAX_LOG_LINE = 32 * 1024;
     /** Compressed body bytes per part line (base64 makes ~200 KB of them, well under Lambda's 256 KB line). */
@@ -54,9 +59,19 @@ public final class RecordFormat {
 
     /** A line with the log only (metrics off, or a sink that carries no EMF). */
     public static String logLine(RequestLog log) {
+        return logLine(log, null);
+    }
+
+    /** A line with the log and/or the request's settlement (either may be null, not both). */
+    public static String logLine(RequestLog log, Settlement spend) {
         ObjectNode root = Json.MAPPER.createObjectNode();
-        root.put(MARKER, LOG);
-        root.set(LOG, logMembers(log));
+        root.put(MARKER, log != null ? LOG : SPEND);
+        if (log != null) {
+            root.set(LOG, logMembers(log));
+        }
+        if (spend != null) {
+            root.set(SPEND, spend.toJson());
+        }
         return root.toString();
     }
 
@@ -94,10 +109,18 @@ public final class RecordFormat {
     }
 
     /** What one line holds. */
-    public sealed interface Parsed permits LogRecord, BodyPart, NotARecord, Malformed {
+    public sealed interface Parsed permits LogRecord, BodyPart, SpendRecord, NotARecord, Malformed {
     }
 
-    public record LogRecord(RequestLog log) implements Parsed {
+    /** @param spend the request's budget settlement, or null */
+    public record LogRecord(RequestLog log, Settlement spend) implements Parsed {
+        public LogRecord(RequestLog log) {
+            this(log, null);
+        }
+    }
+
+    /** The settlement of a request whose log is off. */
+    public record SpendRecord(Settlement spend) implements Parsed {
     }
 
     public record BodyPart(String id, String gateway, String side, int part, int parts, long expiresAt, byte[] gzip)
@@ -128,7 +151,9 @@ public final class RecordFormat {
         String kind = root.get(MARKER).asText();
         try {
             return switch (kind) {
-                case LOG -> new LogRecord(LogJson.fromJson(root.path(LOG)));
+                case LOG -> new LogRecord(LogJson.fromJson(root.path(LOG)),
+                        root.hasNonNull(SPEND) ? Settlement.fromJson(root.get(SPEND)) : null);
+                case SPEND -> new SpendRecord(Settlement.fromJson(root.get(SPEND)));
                 case BODY -> {
                     String side = root.path("side").asText();
                     int part = root.path("part").asInt(-1);

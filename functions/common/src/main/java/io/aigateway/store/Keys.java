@@ -14,6 +14,10 @@ package io.aigateway.store;
  *   GW#{gateway}                                 gateway tokens (sk = TOKEN#{id}), stored provider keys
  *                                                (sk = PKEY#{provider}#{alias})
  *   SPEND#{gateway}#{rule}#{windowStart}         spend and token budget counters (sk = bucket digest, or "all")
+ *   SETTLED#{gateway}#{log id}                   a request's budget settlement was applied (sk = "s"; ingest)
+ *   SPENT#{gateway}                              buckets of observe-mode rules that reached their limit
+ *                                                (sk = bucket pk|sk), read by the gateway every few seconds
+ *   ALERT#{bucket pk}                            spend alerts sent (sk = bucket sk#threshold)
  * </pre>
  */
 public final class Keys {
@@ -64,5 +68,20 @@ public final class Keys {
 
     public static String spend(String gateway, String ruleId, long windowStartSeconds) {
         return "SPEND#" + gateway + "#" + ruleId + "#" + windowStartSeconds;
+    }
+
+    /** Marks one request's budget settlement as applied (ingest: exactly once per log id). */
+    public static String settled(String gateway, String logId) {
+        return "SETTLED#" + gateway + "#" + logId;
+    }
+
+    /** The one partition listing a gateway's exhausted observe-mode buckets. */
+    public static String spent(String gateway) {
+        return "SPENT#" + gateway;
+    }
+
+    /** Alerts sent for the buckets of one rule window ({@code bucketPk} is a {@link #spend} key). */
+    public static String alert(String bucketPk) {
+        return "ALERT#" + bucketPk;
     }
 }

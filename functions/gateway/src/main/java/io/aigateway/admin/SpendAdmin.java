@@ -49,15 +49,20 @@ final class SpendAdmin {
             r.put("window_start", Instant.ofEpochSecond(start).toString());
             r.put("window_end", Instant.ofEpochSecond(start + rule.windowSeconds()).toString());
             r.set("dimensions", rule.toJson().get("dimensions"));
+            r.put("enforcement", rule.enforcement().name().toLowerCase());
+            r.set("alert_thresholds", rule.toJson().get("alert_thresholds"));
             ArrayNode buckets = r.putArray("buckets");
             for (SpendCounters.Row row : counters.current(gateway, rule, now)) {
                 ObjectNode b = buckets.addObject();
                 ObjectNode values = b.putObject("values");
                 row.labels().forEach(values::put);
-                b.put("used", row.used());
+                // used: settled by the ingest; reserved: held by requests in flight (or not ingested yet)
+                BigDecimal settled = row.used().subtract(row.reserved());
+                b.put("used", settled);
+                b.put("reserved", row.reserved());
                 BigDecimal remaining = rule.limit().subtract(row.used());
                 b.put("remaining", remaining.signum() < 0 ? BigDecimal.ZERO : remaining);
-                b.put("exhausted", row.used().compareTo(rule.limit()) >= 0);
+                b.put("exhausted", settled.compareTo(rule.limit()) >= 0);
             }
         }
         root.putObject("result_info").put("count", result.size());

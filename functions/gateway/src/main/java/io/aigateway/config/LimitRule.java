@@ -26,9 +26,29 @@ import java.util.regex.Pattern;
  * @param limit         USD or tokens per window
  * @param windowSeconds fixed windows aligned to the epoch (a day window starts at 00:00 UTC)
  * @param count         which tokens a token rule counts (spend rules: always {@link TokenCount#TOTAL})
+ * @param enforcement   {@code reserve} (default): an estimate is reserved on the bucket before the provider call, by
+ *                      a conditional write that fails when it would not fit; {@code observe}: no store call per
+ *                      request, the gateway refuses buckets the ingest has marked exhausted (seen within seconds)
+ * @param alertThresholds percentages of the limit (1-1000, at most 5) at which the ingest publishes an alert, once
+ *                      per window and bucket; empty: none
  */
 public record LimitRule(String id, Measure measure, BigDecimal limit, int windowSeconds, TokenCount count,
-                        List<Dimension> dimensions) {
+                        List<Dimension> dimensions, Enforcement enforcement, List<Integer> alertThresholds) {
+
+    public LimitRule {
+        enforcement = enforcement == null ? Enforcement.RESERVE : enforcement;
+        alertThresholds = alertThresholds == null ? List.of() : List.copyOf(alertThresholds);
+    }
+
+    public LimitRule(String id, Measure measure, BigDecimal limit, int windowSeconds, TokenCount count,
+                     List<Dimension> dimensions) {
+        this(id, measure, limit, windowSeconds, count, dimensions, Enforcement.RESERVE, List.of());
+    }
+
+    /** How a rule is enforced before the provider call (see the record's parameters). */
+    public enum Enforcement { RESERVE, OBSERVE }
+
+    public static final int MAX_ALERTS = 5;
 
     public static final int MAX_RULES = 20;
     public static final int MAX_DIMENSIONS = 4;
@@ -94,6 +114,9 @@ public record LimitRule(String id, Measure measure, BigDecimal limit, int window
         }
         ArrayNode dims = o.putArray("dimensions");
         dimensions.forEach(d -> dims.add(d.toJson()));
+        o.put("enforcement", enforcement.name().toLowerCase(Locale.ROOT));
+        ArrayNode alerts = o.putArray("alert_thresholds");
+        alertThresholds.forEach(alerts::add);
         return o;
     }
 
@@ -130,7 +153,8 @@ public record LimitRule(String id, Measure measure, BigDecimal limit, int window
                     + "\"dimensions\"}");
         }
         r.fieldNames().forEachRemaining(name -> {
-            if (!Set.of("id", measure.limitField(), "window_seconds", "count", "dimensions").contains(name)
+            if (!Set.of("id", measure.limitField(), "window_seconds", "count", "dimensions", "enforcement",
+                    "alert_thresholds").contains(name)
                     || ("count".equals(name) && measure == Measure.SPEND)) {
                 throw bad(field + "." + name, "is not a field of a " + (measure == Measure.SPEND ? "spend" : "token")
                         + " rule");
@@ -164,8 +188,36 @@ public record LimitRule(String id, Measure measure, BigDecimal limit, int window
                 default -> throw bad(field + ".count", "must be total, input or output");
             };
         }
+        Enforcement enforcement = Enforcement.RESERVE;
+        if (r.hasNonNull("enforcement")) {
+            String e = r.get("enforcement").isTextual() ? r.get("enforcement").asText() : "";
+            enforcement = switch (e) {
+                case "reserve" -> Enforcement.RESERVE;
+                case "observe" -> Enforcement.OBSERVE;
+                default -> throw bad(field + ".enforcement", "must be reserve (an estimate is reserved before each "
+                        + "call) or observe (no store call per request; exhausted buckets are refused within seconds)");
+            };
+        }
         return new LimitRule(id, measure, limitNode.decimalValue().stripTrailingZeros(), window.intValue(), count,
-                dimensions(field + ".dimensions", r.get("dimensions")));
+                dimensions(field + ".dimensions", r.get("dimensions")), enforcement,
+                alertThresholds(field + ".alert_thresholds", r.get("alert_thresholds")));
+    }
+
+    private static List<Integer> alertThresholds(String field, JsonNode v) {
+        if (v == null || v.isNull()) {
+            return List.of();
+        }
+        if (!v.isArray() || v.size() > MAX_ALERTS) {
+            throw bad(field, "must be an array of at most " + MAX_ALERTS + " percentages, for example [50, 80, 100]");
+        }
+        java.util.TreeSet<Integer> out = new java.util.TreeSet<>();
+        for (JsonNode t : v) {
+            if (!t.isIntegralNumber() || !t.canConvertToInt() || t.intValue() < 1 || t.intValue() > 1000
+                    || !out.add(t.intValue())) {
+                throw bad(field, "each threshold is a distinct whole percentage from 1 to 1000, for example [50, 80, 100]");
+            }
+        }
+        return List.copyOf(out);
     }
 
     private static List<Dimension> dimensions(String field, JsonNode v) {

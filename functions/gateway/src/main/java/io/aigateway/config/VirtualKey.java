@@ -234,14 +234,16 @@ public record VirtualKey(String id, String name, Map<String, Object> metadata, L
         }
         if (v.has("id") || v.has("dimensions")) {
             throw bad(field, "takes only " + measure.limitField() + ", window_seconds"
-                    + (measure == LimitRule.Measure.TOKENS ? " and count" : "") + " (it always applies to this key)");
+                    + (measure == LimitRule.Measure.TOKENS ? ", count" : "")
+                    + ", enforcement and alert_thresholds (it always applies to this key)");
         }
         ObjectNode copy = ((ObjectNode) v).deepCopy();
         String ruleId = "key:" + id + ":" + (measure == LimitRule.Measure.SPEND ? "budget" : "tokens");
         copy.put("id", ruleId);
         LimitRule parsed = LimitRule.parse(field, copy, measure);
         return new LimitRule(ruleId, measure, parsed.limit(), parsed.windowSeconds(), parsed.count(),
-                List.of(new LimitRule.Dimension(LimitRule.DimensionType.KEY, null, LimitRule.Mode.FILTER, id)));
+                List.of(new LimitRule.Dimension(LimitRule.DimensionType.KEY, null, LimitRule.Mode.FILTER, id)),
+                parsed.enforcement(), parsed.alertThresholds());
     }
 
     private static RequestLimit requestLimit(JsonNode v) {

@@ -1,5 +1,6 @@
 package io.aigateway.metrics;
 
+import io.aigateway.budget.Settlement;
 import io.aigateway.core.ErrorCode;
 import io.aigateway.cost.Charge;
 import io.aigateway.pipeline.ProxyRequest;
@@ -57,8 +58,17 @@ public final class RequestMetrics {
 
     /** As {@link #line(RequestContext, Charge, RequestLog)}, with the metadata as the record carries it (masked). */
     public String line(RequestContext ex, Charge charge, RequestLog log, java.util.Map<String, Object> metadata) {
+        return line(ex, charge, log, metadata, null);
+    }
+
+    /**
+     * As above, also carrying the request's budget settlement ({@code "spend"}, null: none); a request whose log is
+     * off still leaves a record line then ({@code "aigw":"spend"}).
+     */
+    public String line(RequestContext ex, Charge charge, RequestLog log, java.util.Map<String, Object> metadata,
+                       Settlement spend) {
         if (!enabled) {
-            return log == null ? null : RecordFormat.logLine(log);
+            return log == null && spend == null ? null : RecordFormat.logLine(log, spend);
         }
         String[] serialized = new String[1];
         MetricsLogger m = document(ex, charge, metadata, new EmfEnvironment(new ISink() {
@@ -83,6 +93,11 @@ public final class RequestMetrics {
         if (log != null) {
             m.putProperty(RecordFormat.MARKER, RecordFormat.LOG);
             m.putProperty(RecordFormat.LOG, RecordFormat.logMembers(log));
+        } else if (spend != null) {
+            m.putProperty(RecordFormat.MARKER, RecordFormat.SPEND);
+        }
+        if (spend != null) {
+            m.putProperty(RecordFormat.SPEND, spend.toJson());
         }
         m.flush();
         return serialized[0];

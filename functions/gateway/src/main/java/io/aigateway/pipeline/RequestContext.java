@@ -1,5 +1,6 @@
 package io.aigateway.pipeline;
 
+import io.aigateway.budget.Settlement;
 import io.aigateway.config.GatewaySettings;
 import io.aigateway.config.VirtualKey;
 import io.aigateway.core.GatewayRequest;
@@ -27,6 +28,8 @@ public final class RequestContext {
     private final String logId;
     private final AtomicBoolean finished = new AtomicBoolean();
     private final List<CompletableFuture<?>> pendingWrites = new ArrayList<>(1);
+    /** Budget reservations held for this request (each provider step may add some), settled by the ingest. */
+    private final List<Settlement.Entry> reservations = new ArrayList<>(0);
     /** The transport's view of the client, when it has one (see {@link ClientLink}); else null. */
     private final ClientLink client = ClientLink.current();
 
@@ -234,6 +237,15 @@ public final class RequestContext {
     public void nextFallbackStep(int step) {
         cache.reset();
         fallbacks.trying(step);
+    }
+
+    /** A budget reservation now held on a bucket (see the spend package): its record must carry it. */
+    public synchronized void reserved(Settlement.Entry reservation) {
+        reservations.add(reservation);
+    }
+
+    public synchronized List<Settlement.Entry> reservations() {
+        return List.copyOf(reservations);
     }
 
     /** A store write started for this request (a cache entry) that the Lambda transport must wait for. */

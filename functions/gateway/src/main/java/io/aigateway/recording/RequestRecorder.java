@@ -1,5 +1,6 @@
 package io.aigateway.recording;
 
+import io.aigateway.budget.Settlement;
 import io.aigateway.core.SecretScrubber;
 import io.aigateway.cost.Charge;
 import io.aigateway.log.LogPayload;
@@ -41,26 +42,25 @@ public final class RequestRecorder {
     private final LogRedactor redactor;
     private final CostCalculator costs;
     private final LongAdder unrecorded = new LongAdder();
-    private final List<Observer> observers;
+    private final Settler settler;
 
     /**
-     * Told about each request once it is recorded, with what it cost (budget counters). What an observer writes is
-     * registered with {@link RequestContext#addPendingWrite}, so the answer never waits for it except on Lambda,
-     * where the write must finish before the invocation ends. An observer's failure never fails the request.
+     * What a request's record carries for its budgets (reservations and what it used per bucket), for the ingest to
+     * settle: no store write on the request path after the answer. Null when the request touched no budget.
      */
     @FunctionalInterface
-    public interface Observer {
-        void recorded(RequestContext ex, Charge charge);
+    public interface Settler {
+        Settlement settlement(RequestContext ex, Charge charge);
     }
 
     public RequestRecorder(RecordSink sink, RequestMetrics metrics, int bodyHeadBytes, int payloadBytes,
                            LogRedactor redactor, CostCalculator costs) {
-        this(sink, metrics, bodyHeadBytes, payloadBytes, redactor, costs, List.of());
+        this(sink, metrics, bodyHeadBytes, payloadBytes, redactor, costs, (ex, charge) -> null);
     }
 
     public RequestRecorder(RecordSink sink, RequestMetrics metrics, int bodyHeadBytes, int payloadBytes,
-                           LogRedactor redactor, CostCalculator costs, List<Observer> observers) {
-        this.observers = List.copyOf(observers);
+                           LogRedactor redactor, CostCalculator costs, Settler settler) {
+        this.settler = settler;
         this.sink = sink;
         this.metrics = metrics;
         this.bodyHeadBytes = bodyHeadBytes;
@@ -79,7 +79,8 @@ public final class RequestRecorder {
             charge = price(ex);
             RecordMask mask = redactor.mask(ex);
             RequestLog log = ex.collectLog() && ex.gatewayId() != null ? toLog(ex, charge, mask) : null;
-            String line = metrics.line(ex, charge, log, metadata(ex, mask, false));
+            Settlement spend = ex.gatewayId() == null ? null : settler.settlement(ex, charge);
+            String line = metrics.line(ex, charge, log, metadata(ex, mask, false), spend);
             if (line != null) {
                 lines.add(line);
             }
@@ -93,13 +94,6 @@ public final class RequestRecorder {
         }
         if (!lines.isEmpty() && !sink.write(lines)) {
             unrecorded.increment();
-        }
-        for (Observer o : observers) {
-            try {
-                o.recorded(ex, charge);
-            } catch (RuntimeException e) {
-                LOG.warn("request {}: {} failed: {}", ex.logId(), o.getClass().getSimpleName(), e.toString());
-            }
         }
         return ex.pendingWrites();
     }

@@ -1,12 +1,12 @@
 package io.aigateway.spend;
 
 import io.aigateway.config.LimitRule;
+import io.aigateway.store.Keys;
 import io.aigateway.store.TableSchema;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
-import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
-import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -16,12 +16,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Budget counters in the one table, one item per bucket and window ({@link Buckets.Bucket}): {@code used} grows by
- * an atomic {@code ADD} after each request, so concurrent instances never lose each other's counts; the item
- * expires a day after its window ends.
+ * Budget counters in the one table, one item per bucket and window ({@link Buckets.Bucket}): {@code used} is what
+ * the bucket has spent plus what requests in flight hold ({@code reserved}); the item expires a day after its window
+ * ends. The gateway only reserves (a conditional {@code ADD} that fails when the reservation would not fit) and gives
+ * a reservation back when a later bucket refuses; the ingest settles each request's reservation against what it
+ * actually used (io.aigateway.budget.Settlements).
  */
 public final class SpendCounters {
     static final String USED = "used";
+    static final String RESERVED = "reserved";
     private static final String LABELS = "labels";
     private static final long KEEP_AFTER_WINDOW_SECONDS = 86_400;
     private static final int MAX_LISTED = 1_000;
@@ -34,55 +37,65 @@ public final class SpendCounters {
         this.table = table;
     }
 
-    /** What each bucket has used so far in its window (0 for a bucket with no item yet), by {@link Buckets.Bucket#id()}. */
-    Map<String, BigDecimal> read(List<Buckets.Bucket> buckets) {
-        Map<String, BigDecimal> used = new HashMap<>();
-        List<Map<String, AttributeValue>> keys = new ArrayList<>();
-        Map<String, Boolean> seen = new HashMap<>();
-        for (Buckets.Bucket b : buckets) {
-            used.put(b.id(), BigDecimal.ZERO);
-            if (seen.putIfAbsent(b.id(), Boolean.TRUE) == null) {
-                keys.add(key(b.pk(), b.sk()));
-            }
+    /** A reservation that did not fit: what the bucket held when it was refused. */
+    record Full(BigDecimal used, BigDecimal reserved) {
+        BigDecimal settled() {
+            return used.subtract(reserved);
         }
-        Map<String, KeysAndAttributes> request = Map.of(table, KeysAndAttributes.builder().keys(keys)
-                .projectionExpression("#pk, #sk, #used")
-                .expressionAttributeNames(Map.of("#pk", TableSchema.PK, "#sk", TableSchema.SK, "#used", USED)).build());
-        for (int attempt = 0; !request.isEmpty() && attempt < 5; attempt++) {
-            Map<String, KeysAndAttributes> ask = request;
-            BatchGetItemResponse r = dynamo.batchGetItem(b -> b.requestItems(ask));
-            for (Map<String, AttributeValue> item : r.responses().getOrDefault(table, List.of())) {
-                AttributeValue u = item.get(USED);
-                if (u != null && u.n() != null) {
-                    used.put(item.get(TableSchema.PK).s() + "|" + item.get(TableSchema.SK).s(), new BigDecimal(u.n()));
-                }
-            }
-            request = r.hasUnprocessedKeys() ? r.unprocessedKeys() : Map.of();
-        }
-        if (!request.isEmpty()) {
-            throw new IllegalStateException("budget counters not read (throttled)");
-        }
-        return used;
     }
 
-    /** Adds {@code amount} to the bucket; returns its new total. */
-    BigDecimal add(Buckets.Bucket b, BigDecimal amount) {
+    /**
+     * Reserves {@code amount} on the bucket: {@code ADD used, reserved} on the condition that {@code used} stays within
+     * the limit. Returns null when reserved, else what the bucket held. Store errors propagate.
+     */
+    Full reserve(Buckets.Bucket b, BigDecimal amount) {
+        BigDecimal room = b.rule().limit().subtract(amount);
         Map<String, AttributeValue> labels = new LinkedHashMap<>();
         b.labels().forEach((k, v) -> labels.put(k, AttributeValue.fromS(v)));
-        Map<String, AttributeValue> out = dynamo.updateItem(u -> u.tableName(table).key(key(b.pk(), b.sk()))
-                .updateExpression("ADD #used :amount SET #labels = :labels, #exp = :exp")
-                .expressionAttributeNames(Map.of("#used", USED, "#labels", LABELS, "#exp", TableSchema.EXPIRES_AT))
-                .expressionAttributeValues(Map.of(
-                        ":amount", AttributeValue.fromN(amount.toPlainString()),
-                        ":labels", AttributeValue.fromM(labels),
-                        ":exp", AttributeValue.fromN(Long.toString(b.windowEnd() + KEEP_AFTER_WINDOW_SECONDS))))
-                .returnValues(ReturnValue.UPDATED_NEW)).attributes();
-        AttributeValue total = out == null ? null : out.get(USED);
-        return total == null ? amount : new BigDecimal(total.n());
+        try {
+            dynamo.updateItem(u -> u.tableName(table).key(key(b.pk(), b.sk()))
+                    .updateExpression("ADD #used :amount, #res :amount SET #labels = :labels, #exp = :exp")
+                    .conditionExpression("attribute_not_exists(#used) OR #used <= :room")
+                    .expressionAttributeNames(Map.of("#used", USED, "#res", RESERVED, "#labels", LABELS,
+                            "#exp", TableSchema.EXPIRES_AT))
+                    .expressionAttributeValues(Map.of(
+                            ":amount", AttributeValue.fromN(amount.toPlainString()),
+                            ":room", AttributeValue.fromN(room.toPlainString()),
+                            ":labels", AttributeValue.fromM(labels),
+                            ":exp", AttributeValue.fromN(Long.toString(b.windowEnd() + KEEP_AFTER_WINDOW_SECONDS))))
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD));
+            return null;
+        } catch (ConditionalCheckFailedException full) {
+            Map<String, AttributeValue> item = full.hasItem() ? full.item() : Map.of();
+            return new Full(number(item, USED), number(item, RESERVED));
+        }
+    }
+
+    /** Gives a reservation back whole (another bucket of the request refused it). */
+    void release(Buckets.Bucket b, BigDecimal amount) {
+        dynamo.updateItem(u -> u.tableName(table).key(key(b.pk(), b.sk()))
+                .updateExpression("ADD #used :minus, #res :minus")
+                .expressionAttributeNames(Map.of("#used", USED, "#res", RESERVED))
+                .expressionAttributeValues(Map.of(":minus", AttributeValue.fromN(amount.negate().toPlainString()))));
+    }
+
+    /**
+     * The gateway's buckets the ingest found exhausted (observe-mode rules) whose window is still running: settled
+     * use by bucket id ({@link Buckets.Bucket#id()}).
+     */
+    Map<String, BigDecimal> exhausted(String gateway, long nowSeconds) {
+        Map<String, BigDecimal> ids = new HashMap<>();
+        for (Map<String, AttributeValue> item : TableSchema.partition(dynamo, table, Keys.spent(gateway), false)) {
+            AttributeValue end = item.get("window_end");
+            if (end == null || Long.parseLong(end.n()) > nowSeconds) {
+                ids.put(item.get(TableSchema.SK).s(), number(item, USED));
+            }
+        }
+        return Map.copyOf(ids);
     }
 
     /** One bucket of the current window, as {@code GET .../spend} shows it. */
-    public record Row(Map<String, String> labels, BigDecimal used) {
+    public record Row(Map<String, String> labels, BigDecimal used, BigDecimal reserved) {
     }
 
     /** Every bucket of {@code rule}'s window that holds {@code nowMillis} (at most 1000). */
@@ -100,9 +113,14 @@ public final class SpendCounters {
             if (l != null && l.hasM()) {
                 l.m().forEach((k, v) -> labels.put(k, v.s()));
             }
-            rows.add(new Row(labels, item.get(USED) == null ? BigDecimal.ZERO : new BigDecimal(item.get(USED).n())));
+            rows.add(new Row(labels, number(item, USED), number(item, RESERVED)));
         }
         return rows;
+    }
+
+    private static BigDecimal number(Map<String, AttributeValue> item, String name) {
+        AttributeValue v = item.get(name);
+        return v == null || v.n() == null ? BigDecimal.ZERO : new BigDecimal(v.n());
     }
 
     private static Map<String, AttributeValue> key(String pk, String sk) {

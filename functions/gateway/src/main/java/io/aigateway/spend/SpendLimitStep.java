@@ -12,9 +12,10 @@ import java.util.List;
 
 /**
  * A provider step, after the cache (a cached answer costs nothing, so it is served even when a budget is spent) and
- * before the provider call: when any budget bucket of the request (for the provider and model it is actually about
- * to call) is spent, 429 with code 2046 (spend) or 2047 (tokens), naming the rule, with {@code Retry-After} set to
- * when that bucket's window ends. A store failure lets the request through (counted as a store error).
+ * before the provider call: reserves the request's estimate on each budget bucket of the provider and model it is
+ * actually about to call ({@link Budgets#admit}); when one does not fit (or an observe-mode bucket is exhausted), 429
+ * with code 2046 (spend) or 2047 (tokens), naming the rule, with {@code Retry-After} set to when that bucket's window
+ * ends. A store failure lets the request through (counted as a store error).
  */
 public final class SpendLimitStep implements Interceptor {
     private final Budgets budgets;
@@ -30,13 +31,7 @@ public final class SpendLimitStep implements Interceptor {
         if (buckets.isEmpty()) {
             return chain.proceed(chain.request());
         }
-        Budgets.Over over;
-        try {
-            over = budgets.over(buckets);
-        } catch (RuntimeException storeDown) {
-            ex.storeError();
-            return chain.proceed(chain.request());
-        }
+        Budgets.Over over = budgets.admit(ex, chain.request(), buckets);
         if (over != null) {
             long retryAfter = Math.max(1, over.bucket().windowEnd() - budgets.nowMillis() / 1000);
             LimitRule rule = over.bucket().rule();
@@ -54,8 +49,26 @@ public final class SpendLimitStep implements Interceptor {
         String amount = rule.isSpend() ? "$" + rule.limit().toPlainString()
                 : rule.limit().toPlainString() + " " + rule.count().name().toLowerCase() + " tokens";
         String per = over.bucket().labels().isEmpty() ? "" : " per " + String.join(", ", over.bucket().labels().keySet());
-        return what + " reached: rule '" + rule.id() + "' of gateway '" + gateway + "' allows " + amount + " per "
-                + rule.windowSeconds() + " seconds" + per + ", and this bucket has used "
-                + over.used().stripTrailingZeros().toPlainString() + ". Retry after " + retryAfter + " seconds.";
+        String head = what + " reached: rule '" + rule.id() + "' of gateway '" + gateway + "' allows " + amount
+                + " per " + rule.windowSeconds() + " seconds" + per;
+        if (over.estimate().compareTo(rule.limit()) > 0) {
+            return head + ", and this request alone may use up to " + figure(rule, over.estimate())
+                    + " (its input plus max_tokens, or " + Estimate.DEFAULT_OUTPUT_TOKENS + " output tokens when it sets"
+                    + " none). Lower max_tokens or raise the limit.";
+        }
+        StringBuilder m = new StringBuilder(head).append(", and this bucket has used ")
+                .append(over.used() == null ? "its limit" : figure(rule, over.used()));
+        if (over.held().signum() > 0) {
+            m.append(" with ").append(figure(rule, over.held())).append(" held by requests in flight");
+        }
+        if (over.estimate().signum() > 0) {
+            m.append("; this request may use up to ").append(figure(rule, over.estimate()));
+        }
+        return m.append(". Retry after ").append(retryAfter).append(" seconds.").toString();
+    }
+
+    private static String figure(LimitRule rule, java.math.BigDecimal v) {
+        String n = v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
+        return rule.isSpend() ? "$" + n : n + " tokens";
     }
 }

@@ -1,11 +1,12 @@
 package io.aigateway.spend;
 
+import io.aigateway.budget.Settlement;
 import io.aigateway.cost.Charge;
 import io.aigateway.pipeline.RequestContext;
 import io.aigateway.recording.RequestRecorder;
 
-/** Counts each recorded request against its budget buckets ({@link Budgets#count}). */
-public final class SpendRecorder implements RequestRecorder.Observer {
+/** Puts each request's budget settlement ({@link Budgets#settlement}) in its record, for the ingest to apply. */
+public final class SpendRecorder implements RequestRecorder.Settler {
     private final Budgets budgets;
 
     public SpendRecorder(Budgets budgets) {
@@ -13,7 +14,7 @@ public final class SpendRecorder implements RequestRecorder.Observer {
     }
 
     @Override
-    public void recorded(RequestContext ex, Charge charge) {
-        budgets.count(ex, charge);
+    public Settlement settlement(RequestContext ex, Charge charge) {
+        return budgets.settlement(ex, charge);
     }
 }

@@ -23,7 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SpendLimitsTest {
     private static final String CHAT = "/v1/a/budget/openai/chat/completions";
-    private static final String MINI = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    /** Reserves about 9 input + 3 output tokens ($0.00000315) before the call; the stub answer costs $0.0000036. */
+    private static final String MINI = "{\"model\":\"gpt-4o-mini\",\"max_tokens\":3,"
+            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
     private StubUpstream stub;
     private Harness gw;
 
@@ -83,7 +85,7 @@ class SpendLimitsTest {
 
     @Test
     void aBudgetSplitByTeamBlocksOnlyTheTeamThatSpentIt() throws Exception {
-        settings("{\"spend_limits\":[{\"id\":\"team-daily\",\"limit_usd\":0.000001,\"window_seconds\":86400,"
+        settings("{\"spend_limits\":[{\"id\":\"team-daily\",\"limit_usd\":0.000005,\"window_seconds\":86400,"
                 + "\"dimensions\":[{\"type\":\"metadata\",\"key\":\"team\",\"mode\":\"split\"}]}]}");
         assertEquals(200, chat("search").statusCode());
         awaitUsed("team-daily", "0.0000036");
@@ -103,7 +105,11 @@ class SpendLimitsTest {
         assertEquals("spend", rule.get("type").asText());
         assertEquals(2, rule.get("buckets").size(), rule.toString());
         for (JsonNode b : rule.get("buckets")) {
-            assertTrue(b.get("exhausted").asBoolean());
+            // settled: the reservation made before the call was replaced by what the answer cost, once
+            assertEquals(0, new BigDecimal("0.0000036").compareTo(b.get("used").decimalValue()), b.toString());
+            assertEquals(0, b.get("reserved").decimalValue().signum(), b.toString());
+            assertTrue(!b.get("exhausted").asBoolean(), "$0.0000036 of $0.000005: refused because the next estimate"
+                    + " does not fit, not exhausted");
             assertTrue(Map.of("search", 1, "ads", 1).containsKey(b.get("values").get("metadata.team").asText()));
         }
     }
@@ -125,9 +131,9 @@ class SpendLimitsTest {
 
     @Test
     void aFilterAppliesToItsValueOnlyAndACachedAnswerCostsNothing() throws Exception {
-        settings("{\"cache_ttl\":300,\"spend_limits\":[{\"id\":\"mini\",\"limit_usd\":0.000001,\"window_seconds\":3600,"
+        settings("{\"cache_ttl\":300,\"spend_limits\":[{\"id\":\"mini\",\"limit_usd\":0.000005,\"window_seconds\":3600,"
                 + "\"dimensions\":[{\"type\":\"model\",\"mode\":\"filter\",\"value\":\"gpt-4o-mini\"}]},"
-                + "{\"id\":\"big\",\"limit_usd\":0.000001,\"window_seconds\":3600,"
+                + "{\"id\":\"big\",\"limit_usd\":0.000005,\"window_seconds\":3600,"
                 + "\"dimensions\":[{\"type\":\"model\",\"mode\":\"filter\",\"value\":\"gpt-4o\"}]}]}");
         assertEquals(200, gw.post(CHAT, MINI).statusCode());
         awaitUsed("mini", "0.0000036");
@@ -145,7 +151,7 @@ class SpendLimitsTest {
     void aKeysOwnBudgetRefusesThatKeyOnly() throws Exception {
         settings("{\"authentication\":true}");
         JsonNode key = Json.MAPPER.readTree(admin("POST", "/api/v1/gateways/budget/tokens",
-                "{\"name\":\"intern\",\"budget\":{\"limit_usd\":0.000001,\"window_seconds\":3600}}").body()).get("result");
+                "{\"name\":\"intern\",\"budget\":{\"limit_usd\":0.000005,\"window_seconds\":3600}}").body()).get("result");
         String other = Json.MAPPER.readTree(admin("POST", "/api/v1/gateways/budget/tokens", "{\"name\":\"lead\"}").body())
                 .get("result").get("token").asText();
         String token = key.get("token").asText();
