@@ -4,11 +4,13 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.CloudWatchLogsEvent;
 import io.aigateway.analytics.Rollups;
+import io.aigateway.budget.AlertPublisher;
 import io.aigateway.log.LogStore;
 import io.aigateway.metrics.EmfEnvironment;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sns.SnsClient;
 import software.amazon.cloudwatchlogs.emf.logger.MetricsLogger;
 import software.amazon.cloudwatchlogs.emf.model.DimensionSet;
 import software.amazon.cloudwatchlogs.emf.model.Unit;
@@ -44,17 +46,24 @@ public final class LogIngestHandler implements RequestHandler<CloudWatchLogsEven
         this.metrics = metrics;
     }
 
+    /** GATEWAY_SPEND_ALERTS_TOPIC_ARN: the SNS topic spend alerts go to; unset or empty: no alerts. */
+    public static final String ALERTS_TOPIC_VARIABLE = "GATEWAY_SPEND_ALERTS_TOPIC_ARN";
+
     static Ingest fromEnvironment(Map<String, String> env) {
         String region = env.getOrDefault("AWS_REGION", "us-east-1");
+        Apache5HttpClient.Builder http = Apache5HttpClient.builder().maxConnections(64)
+                .connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(10));
         DynamoDbClient dynamo = DynamoDbClient.builder()
                 .region(Region.of(region))
-                .httpClient(Apache5HttpClient.builder().maxConnections(64)
-                        .connectionTimeout(Duration.ofSeconds(2)).socketTimeout(Duration.ofSeconds(10)).build())
+                .httpClient(http.build())
                 .build();
         String table = env.getOrDefault("GATEWAY_TABLE", "ai-gateway");
         boolean analytics = !"off".equalsIgnoreCase(env.getOrDefault("GATEWAY_ANALYTICS", "on"));
+        String topic = env.getOrDefault(ALERTS_TOPIC_VARIABLE, "");
+        AlertPublisher alerts = topic.isBlank() ? AlertPublisher.NONE : new SnsAlertPublisher(
+                SnsClient.builder().region(Region.of(region)).httpClient(http.build()).build(), topic);
         return new Ingest(dynamo, table, new LogStore(dynamo, table, Executors.newVirtualThreadPerTaskExecutor()),
-                analytics ? new Rollups(dynamo, table) : null, new IngestStats());
+                analytics ? new Rollups(dynamo, table) : null, new IngestStats(), alerts);
     }
 
     @Override
