@@ -52,6 +52,7 @@ import io.aigateway.log.LogStore;
 import io.aigateway.recording.JournalSink;
 import io.aigateway.recording.RecordCounters;
 import io.aigateway.recording.RecordSink;
+import io.aigateway.budget.AlertPublisher;
 import io.aigateway.ingest.Ingest;
 import io.aigateway.ingest.IngestStats;
 import io.aigateway.ingest.JournalDrain;
@@ -198,6 +199,13 @@ public final class GatewayApp implements AutoCloseable {
         return build(config, dynamo, metrics, stats, null, journal, plugins, List.of(), null, vault);
     }
 
+    /** The local runtime, with spend alerts going to {@code alerts} (an SNS topic, or the process log). */
+    public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
+                                    RecordJournal journal, PluginRegistry plugins, ProviderKeyVault vault,
+                                    AlertPublisher alerts) {
+        return build(config, dynamo, metrics, stats, null, journal, plugins, List.of(), null, vault, alerts);
+    }
+
     /** Records go to {@code sink} as they would on Lambda (tests read them back, or feed them to an ingest). */
     public static GatewayApp create(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics, StoreStats stats,
                                     RecordSink sink) {
@@ -224,6 +232,14 @@ public final class GatewayApp implements AutoCloseable {
                                     StoreStats stats, RecordSink awsSink, RecordJournal journal,
                                     PluginRegistry plugins, List<AutoCloseable> owned, SdkHttpClient http,
                                     ProviderKeyVault vault) {
+        return build(config, dynamo, metrics, stats, awsSink, journal, plugins, owned, http, vault,
+                AlertPublisher.logging());
+    }
+
+    private static GatewayApp build(GatewayConfig config, DynamoDbClient dynamo, RequestMetrics metrics,
+                                    StoreStats stats, RecordSink awsSink, RecordJournal journal,
+                                    PluginRegistry plugins, List<AutoCloseable> owned, SdkHttpClient http,
+                                    ProviderKeyVault vault, AlertPublisher alerts) {
         ExecutorService background = Executors.newVirtualThreadPerTaskExecutor();
         UpstreamClient upstream = new UpstreamClient(config.connectTimeout(), config.streamIdleTimeout());
         LogStore logs = new LogStore(dynamo, config.tableName(), background);
@@ -232,7 +248,8 @@ public final class GatewayApp implements AutoCloseable {
         final RecordSink sink;
         JournalDrain drain = null;
         if (journal != null) {
-            Ingest ingest = new Ingest(dynamo, config.tableName(), logs, config.analytics() ? rollups : null, ingestStats);
+            Ingest ingest = new Ingest(dynamo, config.tableName(), logs, config.analytics() ? rollups : null, ingestStats,
+                    alerts);
             drain = new JournalDrain(journal, ingest, DRAIN_BUSY_SHARE);
             sink = new JournalSink(journal);
         } else {

@@ -30,7 +30,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import io.aigateway.metrics.RequestMetrics;
+import io.aigateway.budget.AlertPublisher;
 import io.aigateway.ingest.FileJournal;
+import io.aigateway.ingest.LogIngestHandler;
+import io.aigateway.ingest.SnsAlertPublisher;
+import software.amazon.awssdk.services.sns.SnsClient;
 import io.aigateway.ingest.MemoryJournal;
 import io.aigateway.ingest.RecordJournal;
 import io.aigateway.store.StoreStats;
@@ -79,6 +83,7 @@ public final class LocalRuntime implements AutoCloseable {
               --help         print this help
 
             Settings come from environment variables (GATEWAY_*, AWS_REGION), as in AWS Lambda.
+            Spend alerts go to the SNS topic GATEWAY_SPEND_ALERTS_TOPIC_ARN names, else to this process's log.
             GATEWAY_ADMIN_TOKEN is generated for the run when not set; GATEWAY_METRICS defaults to off.""";
 
     static final String DEFAULT_TABLE = "ai-gateway";
@@ -289,10 +294,19 @@ public final class LocalRuntime implements AutoCloseable {
             // Stored provider keys (BYOK): encrypted under --data (DIR/provider-keys.json, key file
             // DIR/provider-keys.key, both owner-only); in process memory only with --in-memory.
             ProviderKeyVault vault = dataDir == null ? ProviderKeyVault.inMemory() : new LocalFileVault(dataDir);
-            GatewayApp app = options.plugins() == null
-                    ? GatewayApp.create(config, client, metrics, storeStats, journal, vault)
-                    : GatewayApp.create(config, client, metrics, storeStats, journal,
-                    io.aigateway.plugin.PluginLoader.fromDirectory(options.plugins()), vault);
+            // Spend alerts: to the SNS topic GATEWAY_SPEND_ALERTS_TOPIC_ARN names (AWS_ENDPOINT_URL honoured, so
+            // moto_server or LocalStack work), else as WARN lines of this process's log.
+            String topic = config.env().getOrDefault(LogIngestHandler.ALERTS_TOPIC_VARIABLE, "");
+            AlertPublisher alerts = AlertPublisher.logging();
+            if (!topic.isBlank()) {
+                SnsClient sns = SnsClient.builder().region(Region.of(region)).httpClient(http).build();
+                started.add(sns);
+                alerts = new SnsAlertPublisher(sns, topic);
+            }
+            GatewayApp app = GatewayApp.create(config, client, metrics, storeStats, journal,
+                    options.plugins() == null ? io.aigateway.plugin.PluginLoader.fromClassPath(
+                            GatewayApp.class.getClassLoader())
+                            : io.aigateway.plugin.PluginLoader.fromDirectory(options.plugins()), vault, alerts);
             started.add(app);
             mark = phase(phases, "gateway", mark);
             GatewayHttpServer server = GatewayHttpServer.start(app.gateway(), address);
