@@ -7,6 +7,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.TransactionConflictException;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -28,6 +29,7 @@ public final class SpendCounters {
     private static final String LABELS = "labels";
     private static final long KEEP_AFTER_WINDOW_SECONDS = 86_400;
     private static final int MAX_LISTED = 1_000;
+    private static final int CONFLICT_RETRIES = 3;
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -52,6 +54,25 @@ public final class SpendCounters {
         BigDecimal room = b.rule().limit().subtract(amount);
         Map<String, AttributeValue> labels = new LinkedHashMap<>();
         b.labels().forEach((k, v) -> labels.put(k, AttributeValue.fromS(v)));
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return tryReserve(b, amount, room, labels);
+            } catch (TransactionConflictException settling) {
+                // the ingest's settlement transaction holds the item for a few ms: wait that out, a few times
+                if (attempt >= CONFLICT_RETRIES) {
+                    throw settling;
+                }
+                try {
+                    Thread.sleep(5L << attempt);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw settling;
+                }
+            }
+        }
+    }
+
+    private Full tryReserve(Buckets.Bucket b, BigDecimal amount, BigDecimal room, Map<String, AttributeValue> labels) {
         try {
             dynamo.updateItem(u -> u.tableName(table).key(key(b.pk(), b.sk()))
                     .updateExpression("ADD #used :amount, #res :amount SET #labels = :labels, #exp = :exp")

@@ -166,6 +166,42 @@ class SpendLimitsTest {
     }
 
     @Test
+    void aRequestWhoseEstimateCannotFitIsRefusedBeforeTheCallSayingWhy() throws Exception {
+        settings("{\"spend_limits\":[{\"id\":\"tiny\",\"limit_usd\":0.000005,\"window_seconds\":3600}]}");
+        // no max_tokens: 1024 output tokens are reserved ($0.0006 at gpt-4o-mini's price), more than the budget
+        HttpResponse<String> refused = gw.post(CHAT, MINI.replace("\"max_tokens\":3,", ""));
+        assertEquals(429, refused.statusCode());
+        assertEquals(2046, ErrorBodies.code(refused.body()));
+        assertTrue(refused.body().contains("this request alone may use up to $0.0006"), refused.body());
+        assertTrue(refused.body().contains("Lower max_tokens"), refused.body());
+        assertEquals(0, stub.calls.get());
+        assertEquals(200, chat("a").statusCode(), "with max_tokens the estimate fits");
+    }
+
+    @Test
+    void anObserveRuleRefusesOnceTheIngestHasMarkedTheBucketExhausted() throws Exception {
+        settings("{\"spend_limits\":[{\"id\":\"watch\",\"limit_usd\":0.000005,\"window_seconds\":3600,"
+                + "\"enforcement\":\"observe\",\"alert_thresholds\":[50,100]}]}");
+        assertEquals(200, chat("a").statusCode());
+        awaitUsed("watch", "0.0000036");
+        assertEquals(200, chat("a").statusCode(), "observe: nothing is reserved, the bucket is not exhausted yet");
+        awaitUsed("watch", "0.0000072");
+        long deadline = System.currentTimeMillis() + 15_000; // the exhausted set is read every 5 s (the default)
+        HttpResponse<String> r;
+        do {
+            Thread.sleep(100);
+            r = chat("a");
+        } while (r.statusCode() == 200 && System.currentTimeMillis() < deadline);
+        assertEquals(429, r.statusCode(), r.body());
+        assertEquals(2046, ErrorBodies.code(r.body()));
+        assertTrue(r.body().contains("'watch'"), r.body());
+        JsonNode rule = spend().get(0);
+        assertEquals("observe", rule.get("enforcement").asText());
+        assertEquals("[50,100]", rule.get("alert_thresholds").toString());
+        assertTrue(rule.get("buckets").get(0).get("exhausted").asBoolean(), rule.toString());
+    }
+
+    @Test
     void badRulesAre400NamingTheField() throws Exception {
         for (String[] c : new String[][]{
                 {"{\"spend_limits\":[{\"id\":\"x\",\"limit_usd\":0,\"window_seconds\":60}]}", "spend_limits[0].limit_usd"},
@@ -178,6 +214,10 @@ class SpendLimitsTest {
                         "spend_limits[0].dimensions[0].value"},
                 {"{\"spend_limits\":[{\"id\":\"x\",\"limit_usd\":1,\"window_seconds\":60},{\"id\":\"x\",\"limit_usd\":2,\"window_seconds\":60}]}",
                         "spend_limits[1].id"},
+                {"{\"spend_limits\":[{\"id\":\"x\",\"limit_usd\":1,\"window_seconds\":60,\"enforcement\":\"strict\"}]}",
+                        "spend_limits[0].enforcement"},
+                {"{\"token_limits\":[{\"id\":\"x\",\"limit_tokens\":5,\"window_seconds\":60,\"alert_thresholds\":[0]}]}",
+                        "token_limits[0].alert_thresholds"},
                 {"{\"client_provider_keys\":\"maybe\"}", "client_provider_keys"}}) {
             HttpResponse<String> r = admin("PUT", "/api/v1/gateways/budget", c[0]);
             assertEquals(400, r.statusCode(), c[0]);
