@@ -9,6 +9,7 @@ import io.aigateway.store.Keys;
 import io.aigateway.store.StoreStats;
 import io.aigateway.store.TableSchema;
 import io.aigateway.testing.DynamoDbLocal;
+import io.aigateway.testing.MotoServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,13 +25,8 @@ import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
-import java.io.IOException;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +36,6 @@ import java.util.concurrent.Executors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Budget settlements through the ingest, on DynamoDB Local, with spend alerts to an SNS topic on moto_server that an
@@ -49,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class SpendSettlementTest {
     private static final String GATEWAY = "gw";
-    private static Process moto;
+    private static MotoServer moto;
     private static SnsClient sns;
     private static SqsClient sqs;
 
@@ -61,29 +56,8 @@ class SpendSettlementTest {
 
     @BeforeAll
     static void startMoto() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        try {
-            moto = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            fail("moto_server is needed for this test: python3 -m pip install 'moto[server]'");
-        }
-        URI endpoint = URI.create("http://127.0.0.1:" + port);
-        HttpClient http = HttpClient.newHttpClient();
-        for (int i = 0; ; i++) {
-            try {
-                http.send(HttpRequest.newBuilder(endpoint).build(), HttpResponse.BodyHandlers.discarding());
-                break;
-            } catch (IOException notYet) {
-                if (i > 150) {
-                    fail("moto_server did not start on " + endpoint);
-                }
-                Thread.sleep(100);
-            }
-        }
+        moto = MotoServer.start();
+        URI endpoint = moto.endpoint();
         StaticCredentialsProvider creds = StaticCredentialsProvider.create(AwsBasicCredentials.create("x", "x"));
         sns = SnsClient.builder().endpointOverride(endpoint).region(Region.US_EAST_1).credentialsProvider(creds)
                 .httpClient(Apache5HttpClient.create()).build();
@@ -98,7 +72,7 @@ class SpendSettlementTest {
             sqs.close();
         }
         if (moto != null) {
-            moto.destroy();
+            moto.close();
         }
     }
 

@@ -299,7 +299,19 @@ public final class LocalRuntime implements AutoCloseable {
             String topic = config.env().getOrDefault(LogIngestHandler.ALERTS_TOPIC_VARIABLE, "");
             AlertPublisher alerts = AlertPublisher.logging();
             if (!topic.isBlank()) {
-                SnsClient sns = SnsClient.builder().region(Region.of(region)).httpClient(http).build();
+                var snsBuilder = SnsClient.builder().region(Region.of(region)).httpClient(http);
+                String snsEndpoint = firstNonBlank(config.env().get("AWS_ENDPOINT_URL_SNS"),
+                        config.env().get("AWS_ENDPOINT_URL"));
+                if (snsEndpoint != null) {
+                    snsBuilder.endpointOverride(URI.create(snsEndpoint));
+                }
+                String keyId = config.env().get("AWS_ACCESS_KEY_ID");
+                String secret = config.env().get("AWS_SECRET_ACCESS_KEY");
+                if (!isBlank(keyId) && !isBlank(secret)) { // else the SDK's default chain
+                    snsBuilder.credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(keyId,
+                            secret)));
+                }
+                SnsClient sns = snsBuilder.build();
                 started.add(sns);
                 alerts = new SnsAlertPublisher(sns, topic);
             }
@@ -705,5 +717,14 @@ public final class LocalRuntime implements AutoCloseable {
             merged.putAll(entries);
             return new Options(port, host, dataDir, inMemory, merged, cloudwatch, dynamodb, plugins);
         }
+    }
+
+    private static String firstNonBlank(String... values) {
+        for (String v : values) {
+            if (v != null && !v.isBlank()) {
+                return v.trim();
+            }
+        }
+        return null;
     }
 }

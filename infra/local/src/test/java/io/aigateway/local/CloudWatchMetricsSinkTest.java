@@ -1,5 +1,6 @@
 package io.aigateway.local;
 
+import io.aigateway.testing.MotoServer;
 import io.aigateway.cost.Charge;
 import io.aigateway.pipeline.RequestContext;
 import io.aigateway.core.GatewayRequest;
@@ -14,8 +15,6 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -31,44 +30,23 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /** The local runtime's --cloudwatch publishing, against moto_server (CloudWatch's API on loopback). */
 class CloudWatchMetricsSinkTest {
-    private static Process moto;
+    private static MotoServer moto;
     private static URI endpoint;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void startMoto() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        try {
-            moto = new ProcessBuilder("moto_server", "-H", "127.0.0.1", "-p", Integer.toString(port))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        } catch (IOException e) {
-            fail("moto_server is needed for this test: python3 -m pip install 'moto[server]'");
-        }
-        endpoint = URI.create("http://127.0.0.1:" + port + "/");
-        for (int i = 0; ; i++) {
-            try {
-                HTTP.send(HttpRequest.newBuilder(endpoint).build(), HttpResponse.BodyHandlers.discarding());
-                break;
-            } catch (IOException notYet) {
-                if (i > 150) {
-                    fail("moto_server did not start on " + endpoint);
-                }
-                Thread.sleep(100);
-            }
-        }
+        moto = MotoServer.start();
+        endpoint = moto.endpoint().resolve("/");
     }
 
     @AfterAll
     static void stopMoto() {
         if (moto != null) {
-            moto.destroy();
+            moto.close();
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.aigateway.local.LocalRuntime.Options;
 import io.aigateway.local.ProviderStub.Reply;
 import io.aigateway.local.ProviderStub.Seen;
+import io.aigateway.testing.MotoServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,13 +105,88 @@ class GovernanceSdkEndToEndTest {
         }
     }
 
+    @Test
+    void aBudgetSplitByTeamStopsOnlyTheTeamThatSpentItAndAlertsThroughSns(@TempDir Path data) throws Exception {
+        var creds = software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create("x", "x"));
+        try (MotoServer moto = MotoServer.start()) {
+            URI motoUrl = moto.endpoint();
+            try (var sns = software.amazon.awssdk.services.sns.SnsClient.builder().endpointOverride(motoUrl)
+                    .region(software.amazon.awssdk.regions.Region.US_EAST_1).credentialsProvider(creds).build();
+                 var sqs = software.amazon.awssdk.services.sqs.SqsClient.builder().endpointOverride(motoUrl)
+                         .region(software.amazon.awssdk.regions.Region.US_EAST_1).credentialsProvider(creds).build();
+                 ProviderStub stub = new ProviderStub(10, List.of(ALLOWED));
+                 LocalRuntime runtime = LocalRuntime.start(Options.parse("--data", data.toString(), "--port", "0")
+                         .withEnv(Map.of("GATEWAY_UPSTREAM_OPENAI", stub.baseUrl() + "/v1",
+                                 "GATEWAY_ADMIN_TOKEN", "e2e-admin-token-0123456789",
+                                 "GATEWAY_SPEND_ALERTS_TOPIC_ARN", sns.createTopic(b -> b.name("spend")).topicArn(),
+                                 "AWS_ENDPOINT_URL_SNS", motoUrl.toString(),
+                                 "AWS_ACCESS_KEY_ID", "x", "AWS_SECRET_ACCESS_KEY", "x")))) {
+                String topic = sns.createTopic(b -> b.name("spend")).topicArn(); // the same topic again
+                String queue = sqs.createQueue(b -> b.queueName("spend-alerts")).queueUrl();
+                String queueArn = sqs.getQueueAttributes(b -> b.queueUrl(queue).attributeNamesWithStrings("QueueArn"))
+                        .attributesAsStrings().get("QueueArn");
+                sns.subscribe(b -> b.topicArn(topic).protocol("sqs").endpoint(queueArn));
+
+                URI base = URI.create(runtime.rootUrl());
+                // one answer costs $0.0000051 (10 + 6 tokens of gpt-4o-mini); the estimate with max_tokens 6 is
+                // about $0.00000495, so one fits in $0.000008 and a second does not
+                admin(base, "PUT", "/api/v1/gateways/gov", "{\"authentication\": true, \"spend_limits\": [{\"id\":"
+                        + " \"team-daily\", \"limit_usd\": 0.000008, \"window_seconds\": 86400, \"alert_thresholds\":"
+                        + " [50, 100], \"dimensions\": [{\"type\": \"metadata\", \"key\": \"team\"}]}]}");
+                String search = admin(base, "POST", "/api/v1/gateways/gov/tokens",
+                        "{\"name\": \"search-app\", \"metadata\": {\"team\": \"search\"}}").path("result").path("token").asText();
+                String ads = admin(base, "POST", "/api/v1/gateways/gov/tokens",
+                        "{\"name\": \"ads-app\", \"metadata\": {\"team\": \"ads\"}}").path("result").path("token").asText();
+
+                JsonNode got = python("openai_budget_e2e.py", JSON.createObjectNode()
+                        .put("base_url", base.resolve("/v1/local/gov/openai").toString())
+                        .put("spender", search).put("other", ads).put("model", ALLOWED.model()).toString());
+
+                assertEquals(ALLOWED.text(), got.path("first").path("content").asText(), got::toString);
+                JsonNode refused = got.path("second");
+                assertEquals("RateLimitError", refused.path("raised").asText(), got::toString);
+                assertEquals(429, refused.path("status").asInt());
+                assertEquals("2046", refused.path("code").asText(), refused::toString);
+                assertTrue(refused.path("message").asText().contains("team-daily"), refused::toString);
+                assertTrue(refused.path("retry_after").asLong() >= 1, refused::toString);
+                assertEquals(ALLOWED.text(), got.path("other").path("content").asText(), "ads has its own bucket");
+                assertEquals(2, stub.seenFor(ALLOWED.model()).size(), "the refused request never reached the provider");
+
+                // each team's settled spend ($0.0000051 of $0.000008) crossed 50% once: one alert per team
+                List<JsonNode> alerts = new ArrayList<>();
+                long deadline = System.currentTimeMillis() + 15_000;
+                while (alerts.size() < 2 && System.currentTimeMillis() < deadline) {
+                    for (var m : sqs.receiveMessage(b -> b.queueUrl(queue).maxNumberOfMessages(10).waitTimeSeconds(1))
+                            .messages()) {
+                        alerts.add(JSON.readTree(JSON.readTree(m.body()).path("Message").asText()));
+                        sqs.deleteMessage(b -> b.queueUrl(queue).receiptHandle(m.receiptHandle()));
+                    }
+                }
+                assertEquals(2, alerts.size(), alerts::toString);
+                assertEquals(java.util.Set.of("search", "ads"), java.util.Set.of(
+                        alerts.get(0).path("values").path("metadata.team").asText(),
+                        alerts.get(1).path("values").path("metadata.team").asText()), alerts::toString);
+                for (JsonNode a : alerts) {
+                    assertEquals(50, a.path("threshold_percent").asInt(), a::toString);
+                    assertEquals("team-daily", a.path("rule").asText());
+                }
+                assertTrue(sqs.receiveMessage(b -> b.queueUrl(queue).waitTimeSeconds(1)).messages().isEmpty(),
+                        "no second message for the same threshold");
+            }
+        }
+    }
+
     private static JsonNode python(String config) throws Exception {
+        return python("openai_governance_e2e.py", config);
+    }
+
+    private static JsonNode python(String script, String config) throws Exception {
         Path dir = Path.of(System.getProperty("basedir", "."), "src", "test", "python").toAbsolutePath().normalize();
         if (!Files.isRegularFile(dir.resolve("sdk_e2e.py"))) {
             dir = Path.of("infra", "local", "src", "test", "python").toAbsolutePath().normalize();
         }
-        List<String> command = new ArrayList<>(List.of("python3", dir.resolve("openai_governance_e2e.py").toString(),
-                config));
+        List<String> command = new ArrayList<>(List.of("python3", dir.resolve(script).toString(), config));
         Path out = Files.createTempFile("gov-e2e", ".out");
         Path err = Files.createTempFile("gov-e2e", ".err");
         try {
