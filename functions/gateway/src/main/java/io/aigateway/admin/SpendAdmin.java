@@ -17,7 +17,8 @@ import java.util.List;
 /**
  * {@code GET /api/v1/gateways/{id}/spend}: every budget rule of the gateway (its {@code spend_limits} and
  * {@code token_limits}, then each key's own budget and token limit) with its current window and every bucket that
- * has used something in it: the split values, used, limit and remaining.
+ * has used something in it: the split values, used (settled by the ingest), reserved (held by requests in flight),
+ * remaining (what can still be reserved) and exhausted.
  */
 final class SpendAdmin {
     private final SpendCounters counters;
