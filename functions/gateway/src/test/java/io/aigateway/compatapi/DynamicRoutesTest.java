@@ -22,6 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DynamicRoutesTest {
     private static final String ROUTES = "/api/v1/gateways/gw1/routes/";
     private static final String ASK = "{\"model\":\"dynamic/support\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+    /** With an output cap, so a budget can reserve a realistic estimate before the call. */
+    private static final String CAPPED = ASK.replace("{\"model\"", "{\"max_tokens\":9,\"model\"");
     private StubUpstream stub;
     private Harness gw;
 
@@ -281,18 +283,19 @@ class DynamicRoutesTest {
 
     @Test
     void aSpendLimitOnThePrimarysProviderFallsBackToTheCheaperModel() throws Exception {
-        // Claude answers 21 tokens in and 9 out of the fixture at $3/$15 per million: far over a $0.000001 budget
+        // Claude answers 21 tokens in and 9 out of the fixture at $3/$15 per million ($0.000198). With max_tokens 9
+        // the request reserves about $0.000162 first: the first fits in $0.00019, and its answer spends the budget
         HttpResponse<String> put = admin("PUT", "/api/v1/gateways/gw1", """
-                {"spend_limits":[{"id":"claude-budget","limit_usd":0.000001,"window_seconds":3600,
+                {"spend_limits":[{"id":"claude-budget","limit_usd":0.00019,"window_seconds":3600,
                   "dimensions":[{"type":"provider","mode":"filter","value":"anthropic"}]}]}""");
         assertEquals(200, put.statusCode(), put.body());
         admin("PUT", ROUTES + "support", ROUTE);
 
-        HttpResponse<String> first = gw.post(CHAT, ASK, "authorization", "Bearer k");
+        HttpResponse<String> first = gw.post(CHAT, CAPPED, "authorization", "Bearer k");
         assertEquals("anthropic/claude-sonnet-4-5", json(first.body()).path("model").asText(), first.body());
         awaitSpent("claude-budget");
 
-        HttpResponse<String> second = gw.post(CHAT, ASK, "authorization", "Bearer k");
+        HttpResponse<String> second = gw.post(CHAT, CAPPED, "authorization", "Bearer k");
         assertEquals(200, second.statusCode(), second.body());
         assertEquals("google-ai-studio/gemini-2.5-flash", json(second.body()).path("model").asText());
         JsonNode log = log(second);
@@ -303,7 +306,7 @@ class DynamicRoutesTest {
 
         // without a fallback output the same limit answers the gateway's 429 (2046)
         admin("PUT", ROUTES + "support", ROUTE.replace(",\"fallback\":{\"elementId\":\"gemini\"}", ""));
-        HttpResponse<String> refused = gw.post(CHAT, ASK, "authorization", "Bearer k");
+        HttpResponse<String> refused = gw.post(CHAT, CAPPED, "authorization", "Bearer k");
         assertEquals(429, refused.statusCode(), refused.body());
         assertEquals("2046", refused.headers().firstValue("cf-aig-error-code").orElseThrow());
     }
