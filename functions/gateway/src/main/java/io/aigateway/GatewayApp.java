@@ -40,6 +40,7 @@ import io.aigateway.extension.PluginRequestStep;
 import io.aigateway.extension.PluginResponseStep;
 import io.aigateway.guard.DlpResponseStep;
 import io.aigateway.guard.DlpStep;
+import io.aigateway.dlpengine.ManagedEngines;
 import io.aigateway.pipeline.Interceptor;
 import io.aigateway.plugin.HookClient;
 import io.aigateway.plugin.PluginLoader;
@@ -263,8 +264,10 @@ public final class GatewayApp implements AutoCloseable {
         ProviderRegistry registry = new ProviderRegistry(config.upstreamOverrides());
         RouteParser routes = new RouteParser(registry, config.accountId());
         ProviderKeys providerKeys = new ProviderKeys(dynamo, config.tableName(), vault);
-        BedrockCredentials bedrockCredentials = new BedrockCredentials(providerKeys,
-                FunctionCredentials.from(config.env()));
+        FunctionCredentials functionCredentials = FunctionCredentials.from(config.env());
+        BedrockCredentials bedrockCredentials = new BedrockCredentials(providerKeys, functionCredentials);
+        // DLP's managed engines: no SDK client of theirs is built until a gateway's policy names one
+        ManagedEngines dlpEngines = ManagedEngines.aws(config.env(), http, functionCredentials);
         GatewayTokens tokens = new GatewayTokens(dynamo, config.tableName(), config.settingsRefreshMillis());
         SettingsStore settingsStore = new DynamoSettingsStore(dynamo, config.tableName(), config.env());
         SettingsCache settings = new SettingsCache(settingsStore, config, background, config.settingsRefreshMillis());
@@ -282,7 +285,7 @@ public final class GatewayApp implements AutoCloseable {
         List<Interceptor> providerSteps = List.of(
                 new PluginRequestStep(pluginRunners),
                 new KeyPolicyStep(), // after plug-ins, which may change the request: checks the model actually sent
-                new DlpStep(), // request policies; restores placeholders in the answer; before the cache key is made
+                new DlpStep(dlpEngines), // request policies; restores placeholders in the answer; before the cache key is made
                 new ClientSignatureStep(bedrockCredentials), // before the cache: a per-request signature is no key
                 new CacheStep(new CacheStore(dynamo, config.tableName(), config.cacheMemoryBytes()), background,
                         (gw, provider, model) -> {
@@ -292,7 +295,7 @@ public final class GatewayApp implements AutoCloseable {
                             }
                         }),
                 new PluginResponseStep(pluginRunners),
-                new DlpResponseStep(), // response policies: plug-ins and the cache only see checked answers
+                new DlpResponseStep(dlpEngines), // response policies: plug-ins and the cache only see checked answers
                 new SpendLimitStep(budgets),
                 new ProviderKeyStep(providerKeys),
                 new SigningStep(bedrockCredentials), // last: signs the body and fields actually sent
@@ -322,6 +325,7 @@ public final class GatewayApp implements AutoCloseable {
                 new LogIds(), settle, compat, universal);
         List<AutoCloseable> closing = new java.util.ArrayList<>(owned);
         closing.add(pluginRunners);
+        closing.add(dlpEngines);
         closing.add(plugins);
         if (journal != null) {
             closing.add(0, journal);

@@ -11,6 +11,7 @@ import io.aigateway.dlp.DlpDefinitionException;
 import io.aigateway.dlp.DlpProfiles;
 import io.aigateway.dlp.ProfileDefinition;
 import io.aigateway.dlp.Scanner;
+import io.aigateway.dlpengine.EngineSpec;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -31,10 +32,13 @@ import java.util.regex.Pattern;
  *                "patterns": [{"name": "order_ref", "regex": "ORD-\\d{8}", "validator": null}]}],
  *  "policies": [{"id": "no-cards", "profiles": ["financial"], "action": "BLOCK", "check": "BOTH", "enabled": true},
  *               {"id": "mask-contact", "profiles": ["contact"], "action": "REDACT", "check": "REQUEST",
- *                "restore": true}]}
+ *                "restore": true},
+ *               {"id": "guarded", "engines": ["guard"], "action": "BLOCK", "check": "BOTH"}],
+ *  "engines": [{"id": "guard", "type": "bedrock_guardrail", "guardrail_id": "gr1abc", "guardrail_version": "1"},
+ *              {"id": "pii", "type": "comprehend_pii", "language_code": "en", "min_score": 0.8}]}
  * }</pre>
  * Custom profiles are compiled once, when the setting is read (RE2/J: linear time), so a request never compiles
- * a pattern. Immutable.
+ * a pattern. Managed engines ({@link DlpEngineSettings}) are named by policies next to profiles. Immutable.
  */
 public final class DlpSettings {
     /** What a policy does when one of its profiles finds something; in order of severity. */
@@ -53,16 +57,25 @@ public final class DlpSettings {
      * @param restore REDACT only: put the original values back where the answer repeats a placeholder (default
      *                true); false leaves the placeholders in the answer the client sees
      */
-    public record Policy(String id, List<String> profiles, Action action, Check check, boolean enabled,
-                         boolean restore) {
+    public record Policy(String id, List<String> profiles, List<String> engines, Action action, Check check,
+                         boolean enabled, boolean restore) {
         public Policy {
             profiles = List.copyOf(profiles);
+            engines = List.copyOf(engines);
+        }
+
+        /** Whether this policy names {@code source}: one of its profiles or the id of one of its engines. */
+        public boolean covers(String source) {
+            return profiles.contains(source) || engines.contains(source);
         }
 
         ObjectNode toJson() {
             ObjectNode o = Json.MAPPER.createObjectNode();
             o.put("id", id);
             profiles.forEach(o.putArray("profiles")::add);
+            if (!engines.isEmpty()) {
+                engines.forEach(o.putArray("engines")::add);
+            }
             o.put("action", action.name());
             o.put("check", check.name());
             o.put("enabled", enabled);
@@ -77,21 +90,46 @@ public final class DlpSettings {
     public static final int MAX_PROFILES = 20;
     private static final Pattern POLICY_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
-    public static final DlpSettings OFF = new DlpSettings(false, List.of(), List.of(), DlpProfiles.builtIns());
+    public static final DlpSettings OFF = new DlpSettings(false, List.of(), List.of(), List.of(),
+            DlpProfiles.builtIns());
 
     private final boolean enabled;
     private final List<ProfileDefinition> profiles;
     private final List<Policy> policies;
+    private final List<EngineSpec> engines;
     private final DlpProfiles registry;
     private final Scanner scanner;
 
     private DlpSettings(boolean enabled, List<ProfileDefinition> profiles, List<Policy> policies,
-                        DlpProfiles registry) {
+                        List<EngineSpec> engines, DlpProfiles registry) {
         this.enabled = enabled;
         this.profiles = List.copyOf(profiles);
         this.policies = List.copyOf(policies);
+        this.engines = List.copyOf(engines);
         this.registry = registry;
         this.scanner = registry.scanner();
+    }
+
+    /** The managed engines the setting defines (a policy uses one by naming its id). */
+    public List<EngineSpec> engines() {
+        return engines;
+    }
+
+    /** The engines {@code policies} name, each once, in the order they are defined. */
+    public List<EngineSpec> enginesOf(List<Policy> policies) {
+        if (engines.isEmpty()) {
+            return List.of();
+        }
+        List<EngineSpec> out = new ArrayList<>();
+        for (EngineSpec e : engines) {
+            for (Policy p : policies) {
+                if (p.engines().contains(e.id())) {
+                    out.add(e);
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     public boolean enabled() {
@@ -138,9 +176,9 @@ public final class DlpSettings {
             return OFF;
         }
         if (!v.isObject()) {
-            throw bad(field, "must be an object {\"enabled\", \"profiles\", \"policies\"}");
+            throw bad(field, "must be an object {\"enabled\", \"profiles\", \"policies\", \"engines\"}");
         }
-        onlyFields(field, v, Set.of("enabled", "profiles", "policies"));
+        onlyFields(field, v, Set.of("enabled", "profiles", "policies", "engines"));
         boolean enabled = true;
         if (v.has("enabled")) {
             enabled = bool(field + ".enabled", v.get("enabled"));
@@ -168,6 +206,7 @@ public final class DlpSettings {
                 definitions.add(def);
             }
         }
+        List<EngineSpec> engines = DlpEngineSettings.fromJson(field + ".engines", v.path("engines"), registry);
         List<Policy> policies = new ArrayList<>();
         JsonNode pol = v.path("policies");
         if (!pol.isMissingNode() && !pol.isNull()) {
@@ -176,29 +215,39 @@ public final class DlpSettings {
             }
             Set<String> ids = new HashSet<>();
             for (int i = 0; i < pol.size(); i++) {
-                Policy p = policy(field + ".policies[" + i + "]", pol.get(i), registry);
+                Policy p = policy(field + ".policies[" + i + "]", pol.get(i), registry, engines);
                 if (!ids.add(p.id())) {
                     throw bad(field + ".policies[" + i + "].id", "'" + p.id() + "' is used by another policy");
                 }
                 policies.add(p);
             }
         }
-        return new DlpSettings(enabled, definitions, policies, registry);
+        return new DlpSettings(enabled, definitions, policies, engines, registry);
     }
 
-    private static Policy policy(String where, JsonNode p, DlpProfiles registry) {
+    private static Policy policy(String where, JsonNode p, DlpProfiles registry, List<EngineSpec> engines) {
         if (!p.isObject()) {
-            throw bad(where, "must be an object {\"id\", \"profiles\", \"action\", \"check\", \"enabled\"}");
+            throw bad(where, "must be an object {\"id\", \"profiles\", \"engines\", \"action\", \"check\", "
+                    + "\"enabled\"}");
         }
-        onlyFields(where, p, Set.of("id", "profiles", "action", "check", "enabled", "restore"));
+        onlyFields(where, p, Set.of("id", "profiles", "engines", "action", "check", "enabled", "restore"));
         String id = text(where + ".id", p.get("id"));
         if (!POLICY_ID.matcher(id).matches()) {
             throw bad(where + ".id", "must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit");
         }
         JsonNode names = p.get("profiles");
-        if (names == null || !names.isArray() || names.isEmpty()) {
+        JsonNode engineIds = p.get("engines");
+        boolean hasEngines = engineIds != null && engineIds.isArray() && !engineIds.isEmpty();
+        if (engineIds != null && !engineIds.isNull() && !engineIds.isArray()) {
+            throw bad(where + ".engines", "must be a list of engine ids (from dlp.engines)");
+        }
+        if (hasEngines && (names == null || names.isNull())) {
+            names = Json.MAPPER.createArrayNode();
+        }
+        if (names == null || !names.isArray() || (names.isEmpty() && !hasEngines)) {
             throw bad(where + ".profiles", "must name at least one profile (built-in: "
-                    + String.join(", ", DlpProfiles.BUILT_IN.stream().sorted().toList()) + ", or a custom one)");
+                    + String.join(", ", DlpProfiles.BUILT_IN.stream().sorted().toList())
+                    + ", or a custom one), or the policy at least one engine");
         }
         Set<String> profiles = new LinkedHashSet<>();
         for (int k = 0; k < names.size(); k++) {
@@ -209,14 +258,28 @@ public final class DlpSettings {
             }
             profiles.add(name);
         }
+        Set<String> used = new LinkedHashSet<>();
         Action action = parse(Action.class, where + ".action", p.get("action"), null);
+        for (int k = 0; hasEngines && k < engineIds.size(); k++) {
+            String at = where + ".engines[" + k + "]";
+            String engineId = text(at, engineIds.get(k));
+            EngineSpec engine = engines.stream().filter(e -> e.id().equals(engineId)).findFirst().orElseThrow(() ->
+                    bad(at, "'" + engineId + "' is not an engine of dlp.engines" + (engines.isEmpty() ? " (none defined)"
+                            : "; known: " + String.join(", ", engines.stream().map(EngineSpec::id).toList()))));
+            if (action == Action.REDACT && !engine.placesFindings()) {
+                throw bad(at, "'" + engineId + "' (" + engine.type() + ") reports what it "
+                        + "found without positions, so a REDACT policy cannot mask it: use FLAG or BLOCK (or let "
+                        + "the guardrail anonymize in its own configuration)");
+            }
+            used.add(engineId);
+        }
         Check check = parse(Check.class, where + ".check", p.get("check"), Check.BOTH);
         boolean enabled = !p.has("enabled") || bool(where + ".enabled", p.get("enabled"));
         boolean restore = !p.has("restore") || bool(where + ".restore", p.get("restore"));
         if (p.has("restore") && action != Action.REDACT) {
             throw bad(where + ".restore", "applies to REDACT policies only");
         }
-        return new Policy(id, List.copyOf(profiles), action, check, enabled, restore);
+        return new Policy(id, List.copyOf(profiles), List.copyOf(used), action, check, enabled, restore);
     }
 
     private static ProfileDefinition definition(String where, JsonNode d) {
@@ -293,10 +356,14 @@ public final class DlpSettings {
         }
         ArrayNode pol = o.putArray("policies");
         policies.forEach(p -> pol.add(p.toJson()));
+        if (!engines.isEmpty()) {
+            ArrayNode es = o.putArray("engines");
+            engines.forEach(e -> es.add(DlpEngineSettings.toJson(e)));
+        }
         return o;
     }
 
-    private static <E extends Enum<E>> E parse(Class<E> type, String field, JsonNode v, E fallback) {
+    static <E extends Enum<E>> E parse(Class<E> type, String field, JsonNode v, E fallback) {
         if ((v == null || v.isNull()) && fallback != null) {
             return fallback;
         }
@@ -311,7 +378,7 @@ public final class DlpSettings {
         }
     }
 
-    private static void onlyFields(String field, JsonNode object, Set<String> known) {
+    static void onlyFields(String field, JsonNode object, Set<String> known) {
         Iterator<Map.Entry<String, JsonNode>> it = object.properties().iterator();
         while (it.hasNext()) {
             String name = it.next().getKey();
@@ -322,38 +389,38 @@ public final class DlpSettings {
         }
     }
 
-    private static boolean bool(String field, JsonNode v) {
+    static boolean bool(String field, JsonNode v) {
         if (v == null || !v.isBoolean()) {
             throw bad(field, "must be true or false");
         }
         return v.asBoolean();
     }
 
-    private static String text(String field, JsonNode v) {
+    static String text(String field, JsonNode v) {
         if (v == null || !v.isTextual()) {
             throw bad(field, "must be a string");
         }
         return v.asText();
     }
 
-    private static GatewayException bad(String field, String what) {
+    static GatewayException bad(String field, String what) {
         return new GatewayException(ErrorCode.BAD_REQUEST, "Invalid setting '" + field + "': " + what + ".");
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof DlpSettings d && enabled == d.enabled && profiles.equals(d.profiles)
-                && policies.equals(d.policies);
+                && policies.equals(d.policies) && engines.equals(d.engines);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(enabled, profiles, policies);
+        return Objects.hash(enabled, profiles, policies, engines);
     }
 
     @Override
     public String toString() {
         return "DlpSettings[enabled=" + enabled + ", " + policies.size() + " policies, " + profiles.size()
-                + " custom profiles]";
+                + " custom profiles, " + engines.size() + " engines]";
     }
 }

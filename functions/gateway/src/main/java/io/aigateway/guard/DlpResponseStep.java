@@ -10,6 +10,10 @@ import io.aigateway.core.ResponseBody;
 import io.aigateway.pipeline.Interceptor;
 import io.aigateway.pipeline.RequestContext;
 
+import io.aigateway.dlp.Finding;
+import io.aigateway.dlpengine.ManagedEngines;
+
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -23,8 +27,16 @@ import java.util.List;
  *       has a 200), REDACT rewrites the events.</li>
  *   <li>Other answers (audio, images, Bedrock's binary event stream, NDJSON) pass unchecked.</li>
  * </ul>
+ * Managed engines a policy names check JSON answers (in parallel with the built-in scan), not streams: they need
+ * the whole text, and a stream's first bytes are already out.
  */
 public final class DlpResponseStep implements Interceptor {
+    private final ManagedEngines engines;
+
+    /** @param engines calls the managed engines policies name, on JSON answers */
+    public DlpResponseStep(ManagedEngines engines) {
+        this.engines = engines;
+    }
 
     @Override
     public GatewayResponse intercept(Chain chain) {
@@ -37,8 +49,9 @@ public final class DlpResponseStep implements Interceptor {
         }
         ResponseCheck check = new ResponseCheck(dlp, policies, ex.dlp());
         if (Bodies.isEventStream(response) && response.body() instanceof ResponseBody.Stream stream) {
-            return response.withBody(new SseRewriter(stream, check, ex, ErrorShape.forProvider(ex.provider())),
-                    response.recorded());
+            // managed engines need the whole text before the first byte: a stream gets the built-in detectors only
+            return !check.scansText() ? response : response.withBody(
+                    new SseRewriter(stream, check, ex, ErrorShape.forProvider(ex.provider())), response.recorded());
         }
         if (!Bodies.isJson(response)) {
             return response;
@@ -47,7 +60,7 @@ public final class DlpResponseStep implements Interceptor {
         JsonNode node = JsonText.parse(bytes);
         if (node != null) {
             try {
-                if (JsonText.rewrite(node, check::whole)) {
+                if (judge(node, dlp, policies, check, ex)) {
                     bytes = JsonText.bytes(node);
                 }
             } catch (DlpBlock block) {
@@ -56,5 +69,47 @@ public final class DlpResponseStep implements Interceptor {
             }
         }
         return response.withBody(new ResponseBody.Bytes(bytes), response.recorded());
+    }
+
+    /** Scans a whole JSON answer (engines in parallel with the built-in scan), then judges it text by text. */
+    private boolean judge(JsonNode node, DlpSettings dlp, List<DlpSettings.Policy> policies, ResponseCheck check,
+                          RequestContext ex) {
+        if (dlp.enginesOf(policies).isEmpty()) {
+            return JsonText.rewrite(node, check::whole);
+        }
+        List<String> texts = new ArrayList<>();
+        JsonText.rewrite(node, text -> {
+            texts.add(text);
+            return text;
+        });
+        EngineChecks managed = EngineChecks.start(engines, dlp, policies, texts, false);
+        List<List<Finding>> perText = new ArrayList<>(texts.size());
+        for (String text : texts) {
+            perText.add(check.scan(text));
+        }
+        managed.addTo(perText);
+        managed.rememberValues(texts, ex.dlp());
+        // everything found is recorded before anything is refused, so the log shows all of it
+        DlpBlock block = null;
+        try {
+            check.judgeUnplaced(managed.unplaced());
+        } catch (DlpBlock b) {
+            block = b;
+        }
+        String failed = managed.failClosed(policies, ex.dlp(), false);
+        boolean changed = false;
+        int[] next = {0};
+        try {
+            changed = JsonText.rewrite(node, text -> check.judge(text, perText.get(next[0]++)));
+        } catch (DlpBlock b) {
+            block = block == null ? b : block;
+        }
+        if (block != null) {
+            throw block;
+        }
+        if (failed != null) {
+            throw new DlpBlock("Response content blocked due to DLP policy violations: " + failed + ".");
+        }
+        return changed;
     }
 }

@@ -12,6 +12,7 @@ import io.aigateway.dlp.Finding;
 import io.aigateway.dlp.Redactor;
 import io.aigateway.dlp.Restorer;
 import io.aigateway.dlp.Scanner;
+import io.aigateway.dlpengine.ManagedEngines;
 import io.aigateway.pipeline.Interceptor;
 import io.aigateway.pipeline.ProxyRequest;
 import io.aigateway.pipeline.RequestContext;
@@ -31,10 +32,19 @@ import java.util.Set;
  *       from the provider or the cache) repeats them, the client gets the original values back, unless a policy
  *       says {@code "restore": false}.</li>
  * </ul>
- * Response policies run in {@link DlpResponseStep}, after the cache, so an answer is checked before it is stored
- * and a blocked one never is. The header also reports what that step found in a buffered answer.
+ * Policies may name managed engines next to profiles ({@link EngineChecks}): they are called in parallel with the
+ * built-in scan, each within its timeout; one that fails closed blocks like a BLOCK policy (2029, type
+ * {@code engine_error}). Response policies run in {@link DlpResponseStep}, after the cache, so an answer is checked
+ * before it is stored and a blocked one never is. The header also reports what that step found in a buffered
+ * answer.
  */
 public final class DlpStep implements Interceptor {
+    private final ManagedEngines engines;
+
+    /** @param engines calls the managed engines policies name (Bedrock Guardrails, Comprehend) */
+    public DlpStep(ManagedEngines engines) {
+        this.engines = engines;
+    }
 
     @Override
     public GatewayResponse intercept(Chain chain) {
@@ -48,44 +58,53 @@ public final class DlpStep implements Interceptor {
         List<DlpSettings.Policy> policies = dlp.active(true);
         JsonNode body = policies.isEmpty() ? null : JsonText.parse(request.http().body());
         if (body != null) {
-            Scanner scanner = dlp.scanner();
-            Set<String> profiles = Verdict.profiles(policies);
-            List<List<Finding>> perString = new ArrayList<>();
-            List<Finding> all = new ArrayList<>();
+            List<String> texts = new ArrayList<>();
             JsonText.rewrite(body, text -> {
-                List<Finding> found = scanner.scan(text, profiles);
-                perString.add(found);
-                all.addAll(found);
+                texts.add(text);
                 return text;
             });
-            if (!all.isEmpty()) {
-                Verdict verdict = new Verdict(policies, all, true);
-                verdict.record(ex.dlp());
-                if (verdict.blocks()) {
-                    throw new GatewayException(ErrorCode.DLP_REQUEST_BLOCKED,
-                            "Request content blocked due to DLP policy violations: " + verdict.blockReason() + ".",
-                            DlpHeader.of(ex.dlp()), null);
-                }
-                if (verdict.action() == Action.REDACT) {
-                    Redactor redactor = new Redactor();
-                    Set<String> restorable = new HashSet<>();
-                    int[] next = {0};
-                    JsonText.rewrite(body, text -> {
-                        List<Finding> redact = new ArrayList<>();
-                        for (Finding f : perString.get(next[0]++)) {
-                            if (Verdict.actionFor(policies, f) == Action.REDACT) {
-                                redact.add(f);
-                                if (verdict.restorable(f)) {
-                                    restorable.add(redactor.placeholder(f.type(), f.valueIn(text)));
-                                }
+            // managed engines first, on their own threads: the built-in scan below runs while they are out
+            EngineChecks managed = EngineChecks.start(engines, dlp, policies, texts, true);
+            Scanner scanner = dlp.scanner();
+            Set<String> profiles = Verdict.profiles(policies);
+            List<List<Finding>> perString = new ArrayList<>(texts.size());
+            for (String text : texts) {
+                perString.add(profiles.isEmpty() ? List.of() : scanner.scan(text, profiles));
+            }
+            List<Finding> all = new ArrayList<>();
+            if (!managed.isEmpty()) {
+                managed.addTo(perString);
+                managed.rememberValues(texts, ex.dlp());
+                all.addAll(managed.unplaced());
+            }
+            perString.forEach(all::addAll);
+            Verdict verdict = new Verdict(policies, all, true);
+            verdict.record(ex.dlp());
+            String failed = managed.isEmpty() ? null : managed.failClosed(policies, ex.dlp(), true);
+            if (verdict.blocks() || failed != null) {
+                throw new GatewayException(ErrorCode.DLP_REQUEST_BLOCKED, "Request content blocked due to DLP policy "
+                        + "violations: " + (verdict.blocks() ? verdict.blockReason() : failed) + ".",
+                        DlpHeader.of(ex.dlp()), null);
+            }
+            if (verdict.action() == Action.REDACT) {
+                Redactor redactor = new Redactor();
+                Set<String> restorable = new HashSet<>();
+                int[] next = {0};
+                JsonText.rewrite(body, text -> {
+                    List<Finding> redact = new ArrayList<>();
+                    for (Finding f : perString.get(next[0]++)) {
+                        if (Verdict.actionFor(policies, f) == Action.REDACT) {
+                            redact.add(f);
+                            if (verdict.restorable(f)) {
+                                restorable.add(redactor.placeholder(f.type(), f.valueIn(text)));
                             }
                         }
-                        return redact.isEmpty() ? text : redactor.redact(text, redact).text();
-                    });
-                    request = request.withBody(JsonText.bytes(body));
-                    if (!restorable.isEmpty()) {
-                        restorer = new Restorer(redactor.placeholders().only(restorable));
                     }
+                    return redact.isEmpty() ? text : redactor.redact(text, redact).text();
+                });
+                request = request.withBody(JsonText.bytes(body));
+                if (!restorable.isEmpty()) {
+                    restorer = new Restorer(redactor.placeholders().only(restorable));
                 }
             }
         }

@@ -35,7 +35,29 @@ final class ResponseCheck implements StreamText {
 
     @Override
     public String whole(String text) {
-        return judge(text, scanner.scan(text, profiles));
+        return judge(text, scan(text));
+    }
+
+    /** Whether any policy of this side names a profile (engines alone do not scan streams). */
+    boolean scansText() {
+        return !profiles.isEmpty();
+    }
+
+    /** The built-in findings in one text, not yet judged. */
+    List<Finding> scan(String text) {
+        return profiles.isEmpty() ? List.of() : scanner.scan(text, profiles);
+    }
+
+    /** Records findings without a position; BLOCK throws {@link DlpBlock}. They are never redacted. */
+    void judgeUnplaced(List<Finding> findings) {
+        if (findings.isEmpty()) {
+            return;
+        }
+        Verdict v = new Verdict(policies, findings, false);
+        v.record(outcome);
+        if (v.blocks()) {
+            throw new DlpBlock("Response content blocked due to DLP policy violations: " + v.blockReason() + ".");
+        }
     }
 
     @Override
@@ -73,7 +95,8 @@ final class ResponseCheck implements StreamText {
         };
     }
 
-    private String judge(String text, List<Finding> findings) {
+    /** Judges the findings in one text (built-in, and engines' where they were gathered): records, blocks, redacts. */
+    String judge(String text, List<Finding> findings) {
         if (findings.isEmpty()) {
             return text;
         }

@@ -63,7 +63,7 @@ final class Verdict {
     /** Whether the answer may show this redacted value again: no REDACT policy covering it says restore=false. */
     boolean restorable(Finding f) {
         for (Policy p : policies) {
-            if (p.action() == Action.REDACT && p.profiles().contains(f.profile()) && !p.restore()) {
+            if (p.action() == Action.REDACT && p.covers(f.profile()) && !p.restore()) {
                 return false;
             }
         }
@@ -85,7 +85,7 @@ final class Verdict {
         typesByProfile.forEach((profile, types) -> {
             List<String> ids = new ArrayList<>();
             for (Policy p : policies) {
-                if (p.profiles().contains(profile)) {
+                if (p.covers(profile)) {
                     ids.add(p.id());
                 }
             }
@@ -101,7 +101,7 @@ final class Verdict {
         Map<String, Set<String>> typesByPolicy = new LinkedHashMap<>();
         for (Finding f : findings) {
             for (Policy p : policies) {
-                if (p.action() == Action.BLOCK && p.profiles().contains(f.profile())) {
+                if (p.action() == Action.BLOCK && p.covers(f.profile())) {
                     typesByPolicy.computeIfAbsent("policy '" + p.id() + "' (" + f.profile(), k -> new TreeSet<>())
                             .add(f.type());
                 }
@@ -115,14 +115,14 @@ final class Verdict {
     static Action actionFor(List<Policy> policies, Finding f) {
         Action a = null;
         for (Policy p : policies) {
-            if (p.profiles().contains(f.profile()) && (a == null || p.action().compareTo(a) > 0)) {
+            if (p.covers(f.profile()) && (a == null || p.action().compareTo(a) > 0)) {
                 a = p.action();
             }
         }
         return a;
     }
 
-    /** The profiles the scanner is asked for: every profile some policy of this side names. */
+    /** The profiles the scanner is asked for: every profile some policy of this side names (engines are not). */
     static Set<String> profiles(List<Policy> policies) {
         Set<String> out = new java.util.LinkedHashSet<>();
         for (Policy p : policies) {

@@ -26,6 +26,23 @@ public final class DlpOutcome {
     private String action;
     private final Map<String, Integer> counts = new TreeMap<>();
     private final List<Match> matches = new ArrayList<>();
+    /** Values a managed engine found (value to type): the log mask hides them too. Never printed or recorded. */
+    private final Map<String, String> engineValues = new java.util.HashMap<>();
+
+    /**
+     * A value a managed engine found, for the log mask only (the built-in detectors find theirs again when the
+     * record is masked; an engine cannot be asked twice).
+     */
+    public synchronized void engineFound(String type, String value) {
+        if (!value.isBlank() && engineValues.size() < 1000) {
+            engineValues.putIfAbsent(value, type);
+        }
+    }
+
+    /** What {@link #engineFound} collected: value to type. */
+    public synchronized Map<String, String> engineValues() {
+        return Map.copyOf(engineValues);
+    }
 
     /** Records findings of {@code type} that matched a policy. */
     public synchronized void found(String type, int count) {

@@ -10,6 +10,7 @@ import io.aigateway.pipeline.RequestContext;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -17,7 +18,8 @@ import java.util.Set;
  * the gateway's own) finds with a placeholder such as {@code [EMAIL_1]}; {@code bodies} records no body at all and
  * masks metadata the same way; {@code off} keeps them. A request that a DLP policy blocked or redacted is
  * recorded as with {@code detectors} even when the setting is off: the values a policy stopped must not reach
- * the logs either.
+ * the logs either. Values a managed engine found in the request (Comprehend's entities, a guardrail's matches) are
+ * masked with the detectors' findings.
  */
 public final class DetectorRedactor implements LogRedactor {
     @Override
@@ -31,18 +33,21 @@ public final class DetectorRedactor implements LogRedactor {
             return RecordMask.NONE;
         }
         DlpSettings dlp = settings.dlp();
-        return new Mask(dlp.scanner(), dlp.registry().names(), mode == LogRedaction.DETECTORS);
+        return new Mask(dlp.scanner(), dlp.registry().names(), ex.dlp().engineValues(),
+                mode == LogRedaction.DETECTORS);
     }
 
     private static final class Mask implements RecordMask {
         private final Scanner scanner;
         private final Set<String> profiles;
         private final boolean keepBodies;
+        private final Map<String, String> engineValues;
         private final Redactor redactor = new Redactor(); // one per record: a value has one placeholder throughout
 
-        Mask(Scanner scanner, Set<String> profiles, boolean keepBodies) {
+        Mask(Scanner scanner, Set<String> profiles, Map<String, String> engineValues, boolean keepBodies) {
             this.scanner = scanner;
             this.profiles = profiles;
+            this.engineValues = engineValues;
             this.keepBodies = keepBodies;
         }
 
@@ -58,6 +63,17 @@ public final class DetectorRedactor implements LogRedactor {
             }
             Unescaped u = Unescaped.of(raw);
             List<Finding> found = scanner.scan(u.text(), profiles);
+            if (!engineValues.isEmpty()) {
+                found = new ArrayList<>(found);
+                // what managed engines found in this request is masked wherever it appears (they cannot be re-asked)
+                for (Map.Entry<String, String> e : engineValues.entrySet()) {
+                    String text = u.text();
+                    for (int at = text.indexOf(e.getKey()); at >= 0; at = text.indexOf(e.getKey(), at + 1)) {
+                        found.add(new Finding(e.getValue(), "engine", at, at + e.getKey().length(),
+                                io.aigateway.dlp.Confidence.HIGH));
+                    }
+                }
+            }
             if (found.isEmpty()) {
                 return raw;
             }
