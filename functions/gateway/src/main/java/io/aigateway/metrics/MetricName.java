@@ -23,6 +23,8 @@ public enum MetricName {
     UpstreamLatency(Unit.MILLISECONDS),
     TimeToFirstByte(Unit.MILLISECONDS),
     StoreErrors(Unit.COUNT),
+    /** 1 when a DLP policy (or a managed engine failing closed) blocked the request or its answer, else 0. */
+    DlpBlocked(Unit.COUNT),
     /** 1 when the document carries the request's log record (the log ingest stores it), else 0. */
     RecordsEmitted(Unit.COUNT);
 

@@ -111,6 +111,8 @@ public final class RequestMetrics {
         m.putMetric(MetricName.Errors.name(), ex.answer().success() ? 0 : 1, MetricName.Errors.unit());
         m.putMetric(MetricName.CacheHits.name(), hit ? 1 : 0, MetricName.CacheHits.unit());
         m.putMetric(MetricName.RateLimited.name(), ex.rateLimited() ? 1 : 0, MetricName.RateLimited.unit());
+        m.putMetric(MetricName.DlpBlocked.name(), "BLOCK".equals(ex.dlp().action()) ? 1 : 0,
+                MetricName.DlpBlocked.unit());
         m.putMetric(MetricName.Retries.name(), Math.max(0, ex.answer().attempts() - 1), MetricName.Retries.unit());
         m.putMetric(MetricName.Fallbacks.name(), ex.fallbacks().failedCount(), MetricName.Fallbacks.unit());
         m.putMetric(MetricName.Latency.name(), ex.timings().durationMillis(), MetricName.Latency.unit());

@@ -122,6 +122,22 @@ class DlpEnginesPipelineTest {
         };
     }
 
+    /** The request's EMF document (metrics are on in the harness). */
+    private JsonNode metrics(HttpResponse<String> r) throws Exception {
+        String logId = r.headers().firstValue("cf-aig-log-id").orElseThrow();
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (System.currentTimeMillis() < deadline) {
+            for (String doc : gw.metrics) {
+                JsonNode d = Json.MAPPER.readTree(doc);
+                if (logId.equals(d.path("logId").asText())) {
+                    return d;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no metrics document for " + logId);
+    }
+
     private static void assertNoLeak(HttpResponse<String> r, JsonNode log) {
         for (String secret : List.of(ACCESS_KEY_ID, SECRET_KEY, SERVICE_MESSAGE)) {
             assertFalse(r.body().contains(secret), "answer repeats " + secret + ": " + r.body());
@@ -165,6 +181,7 @@ class DlpEnginesPipelineTest {
         assertEquals(1, log.at("/dlp_findings/prompt_attack").asInt());
         assertEquals(2029, log.get("error_code").asInt());
         assertNoLeak(r, log);
+        assertEquals(1, metrics(r).get("DlpBlocked").asInt());
     }
 
     @Test
@@ -199,6 +216,8 @@ class DlpEnginesPipelineTest {
         assertEquals("FLAG", header.get("action").asText());
         assertEquals("denied_topic", header.at("/findings/0/profile/entry_ids/0").asText());
         assertEquals("FLAG", log(flagged).get("dlp_action").asText());
+        assertEquals(1, metrics(blocked).get("DlpBlocked").asInt());
+        assertEquals(0, metrics(flagged).get("DlpBlocked").asInt(), "flagged is not blocked");
     }
 
     @Test
@@ -280,6 +299,8 @@ class DlpEnginesPipelineTest {
         assertEquals("BLOCK", log.get("dlp_action").asText());
         assertEquals(1, log.at("/dlp_findings/engine_error").asInt());
         assertNoLeak(closed, log);
+        assertEquals(0, metrics(open).get("DlpBlocked").asInt());
+        assertEquals(1, metrics(closed).get("DlpBlocked").asInt());
     }
 
     @Test
