@@ -20,6 +20,10 @@ public enum ErrorCode {
     GATEWAY_NOT_FOUND(2013, 404),
     METHOD_NOT_ALLOWED(2014, 405),
     BAD_REQUEST(2015, 400),
+    /** A guardrail engine (Bedrock Guardrails) and nothing else blocked the request (Cloudflare's Guardrails code). */
+    GUARDRAIL_REQUEST_BLOCKED(2016, 424),
+    /** A guardrail engine and nothing else blocked the response (Cloudflare's Guardrails code). */
+    GUARDRAIL_RESPONSE_BLOCKED(2017, 424),
     BAD_ACCOUNT(2018, 404),
     /** DLP: a policy with action BLOCK matched the request (Cloudflare's code). */
     DLP_REQUEST_BLOCKED(2029, 400),

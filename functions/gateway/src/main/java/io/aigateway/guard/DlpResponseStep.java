@@ -64,8 +64,7 @@ public final class DlpResponseStep implements Interceptor {
                     bytes = JsonText.bytes(node);
                 }
             } catch (DlpBlock block) {
-                throw new GatewayException(ErrorCode.DLP_RESPONSE_BLOCKED, block.getMessage(),
-                        DlpHeader.of(ex.dlp()), null);
+                throw new GatewayException(block.code(), block.getMessage(), DlpHeader.of(ex.dlp()), null);
             }
         }
         return response.withBody(new ResponseBody.Bytes(bytes), response.recorded());
@@ -92,9 +91,9 @@ public final class DlpResponseStep implements Interceptor {
         // everything found is recorded before anything is refused, so the log shows all of it
         DlpBlock block = null;
         try {
-            check.judgeUnplaced(managed.unplaced());
+            check.judgeUnplaced(managed.unplaced()); // only guardrails report findings without a position
         } catch (DlpBlock b) {
-            block = b;
+            block = b.byGuardrail();
         }
         String failed = managed.failClosed(policies, ex.dlp(), false);
         boolean changed = false;
@@ -102,13 +101,13 @@ public final class DlpResponseStep implements Interceptor {
         try {
             changed = JsonText.rewrite(node, text -> check.judge(text, perText.get(next[0]++)));
         } catch (DlpBlock b) {
-            block = block == null ? b : block;
-        }
-        if (block != null) {
-            throw block;
+            block = b; // a positioned finding blocks too: DLP's code, not the guardrail's
         }
         if (failed != null) {
             throw new DlpBlock("Response content blocked due to DLP policy violations: " + failed + ".");
+        }
+        if (block != null) {
+            throw block;
         }
         return changed;
     }

@@ -81,6 +81,10 @@ public final class DlpStep implements Interceptor {
             Verdict verdict = new Verdict(policies, all, true);
             verdict.record(ex.dlp());
             String failed = managed.isEmpty() ? null : managed.failClosed(policies, ex.dlp(), true);
+            if (failed == null && verdict.blocksOnlyThrough(EngineChecks.guardrails(dlp, policies))) {
+                throw new GatewayException(ErrorCode.GUARDRAIL_REQUEST_BLOCKED, "Request content blocked by a "
+                        + "guardrail: " + verdict.blockReason() + ".", DlpHeader.of(ex.dlp()), null);
+            }
             if (verdict.blocks() || failed != null) {
                 throw new GatewayException(ErrorCode.DLP_REQUEST_BLOCKED, "Request content blocked due to DLP policy "
                         + "violations: " + (verdict.blocks() ? verdict.blockReason() : failed) + ".",

@@ -11,6 +11,7 @@ import io.aigateway.pipeline.DlpOutcome;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The managed engines of one side's policies, run over the texts of one body while the built-in detectors scan the
@@ -26,6 +27,17 @@ final class EngineChecks {
 
     private EngineChecks(ManagedEngines.Pending pending) {
         this.pending = pending;
+    }
+
+    /** The ids of the guardrail engines {@code policies} name: their blocks alone answer 2016 / 2017. */
+    static Set<String> guardrails(DlpSettings dlp, List<Policy> policies) {
+        Set<String> ids = new java.util.HashSet<>();
+        for (EngineSpec e : dlp.enginesOf(policies)) {
+            if (e instanceof EngineSpec.Guardrail) {
+                ids.add(e.id());
+            }
+        }
+        return ids;
     }
 
     /** Starts the engines {@code policies} name (none: nothing starts, nothing is waited for). */

@@ -45,6 +45,16 @@ final class Verdict {
         return action == Action.BLOCK;
     }
 
+    /** Whether every finding a BLOCK policy covers comes from one of {@code profiles} (engine ids, say). */
+    boolean blocksOnlyThrough(Set<String> profiles) {
+        for (Finding f : findings) {
+            if (actionFor(policies, f) == Action.BLOCK && !profiles.contains(f.profile())) {
+                return false;
+            }
+        }
+        return blocks();
+    }
+
     List<Finding> findings() {
         return findings;
     }
