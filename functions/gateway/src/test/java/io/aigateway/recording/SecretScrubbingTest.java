@@ -39,6 +39,36 @@ class SecretScrubbingTest {
         assertTrue(out.contains("\"content\":\"my key is [REDACTED]"), out);
     }
 
+    /** Every member name, query parameter and token shape is masked, in any letter case the expression allows. */
+    @Test
+    void eachNameAndShapeThePrefilterLetsThroughIsMasked() {
+        for (String name : List.of("authorization", "Proxy-Authorization", "cf-aig-authorization", "X-Api-Key",
+                "api-key", "api_key", "apikey", "x-goog-api-key", "x-amz-security-token", "aws_secret_access_key",
+                "secret_access_key", "Password", "client_secret", "access_token", "refresh_token", "TOKEN")) {
+            String out = SecretScrubber.scrub("{\"" + name + "\" : \"hidden-value-1\"}");
+            assertFalse(out.contains("hidden-value-1"), name + ": " + out);
+        }
+        for (String name : List.of("key", "api_key", "api-key", "apikey", "access_token", "token", "sig", "signature",
+                "X-Amz-Signature", "x-amz-security-token", "X-Amz-Credential")) {
+            String out = SecretScrubber.scrub("https://h/p?a=1&" + name + "=hidden-value-2&b=2");
+            assertFalse(out.contains("hidden-value-2"), name + ": " + out);
+        }
+        for (String token : List.of("BEARER abcdefgh12345", "sk-abcdefghijklmnop1234", "ASIAIOSFODNN7EXAMPLE",
+                "gho_abcdefghijklmnopqrstuvwxyz0123456789", "ghs_abcdefghijklmnopqrstuvwxyz0123456789",
+                "aigw_abcdefgh1234")) {
+            String out = SecretScrubber.scrub("text " + token + " text");
+            assertFalse(out.contains(token), token + ": " + out);
+        }
+    }
+
+    /** An answer with usage ("total_tokens") and ordinary words ("right", "risk") holds no marker of any expression. */
+    @Test
+    void anOrdinaryAnswerWithUsageIsReturnedAsItIs() {
+        String answer = "data: {\"choices\":[{\"delta\":{\"content\":\"That's right, a high-risk task.\"}}],"
+                + "\"usage\":{\"prompt_tokens\":24,\"completion_tokens\":7,\"total_tokens\":31}}\n\n";
+        assertSame(answer, SecretScrubber.scrub(answer));
+    }
+
     @Test
     void universalEndpointStepKeysNeverReachTheLog() throws Exception {
         try (StubUpstream stub = new StubUpstream();
