@@ -81,7 +81,9 @@ public final class DlpStep implements Interceptor {
             Verdict verdict = new Verdict(policies, all, true);
             verdict.record(ex.dlp());
             String failed = managed.isEmpty() ? null : managed.failClosed(policies, ex.dlp(), true);
-            if (failed == null && verdict.blocksOnlyThrough(EngineChecks.guardrails(dlp, policies))) {
+            // the guardrail engines are looked up only for a block
+            if (failed == null && verdict.blocks()
+                    && verdict.blocksOnlyThrough(EngineChecks.guardrails(dlp, policies))) {
                 throw new GatewayException(ErrorCode.GUARDRAIL_REQUEST_BLOCKED, "Request content blocked by a "
                         + "guardrail: " + verdict.blockReason() + ".", DlpHeader.of(ex.dlp()), null);
             }
